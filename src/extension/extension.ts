@@ -1,0 +1,34 @@
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { RuntimeClient } from './runtimeClient';
+import { ProjectSidebar, sidebarViewId } from './sidebar';
+import { RuntimeStatus } from './statusBar';
+
+let runtime: RuntimeClient | undefined;
+
+/**
+ * Activation stays on the extension host's critical path, so it only wires things up: the runtime
+ * starts asynchronously and everything heavy happens in that process.
+ */
+export function activate(context: vscode.ExtensionContext): void {
+  const t0 = performance.now();
+  const log = vscode.window.createOutputChannel('LLMOps', { log: true });
+  const status = new RuntimeStatus();
+  runtime = new RuntimeClient(context, log, status);
+  const sidebar = new ProjectSidebar(context.extensionUri, runtime, status, log);
+  context.subscriptions.push(
+    log,
+    status,
+    runtime,
+    sidebar,
+    vscode.window.registerWebviewViewProvider(sidebarViewId, sidebar),
+    ...registerCommands({ runtime, sidebar, log }),
+  );
+  const r = runtime;
+  setImmediate(() => void r.start());
+  log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms`);
+}
+
+export function deactivate(): Promise<void> | undefined {
+  return runtime?.dispose();
+}

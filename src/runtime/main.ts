@@ -1,0 +1,27 @@
+/**
+ * Entry of the bundled runtime (dist/runtime.js): `--lsp` starts the language server (the
+ * extension passes it), anything else is the `llmops` CLI.
+ */
+import { runCli } from './cli';
+
+if (process.argv.includes('--lsp')) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('./server') as typeof import('./server')).startServer();
+} else {
+  // Writes must drain before exit: large JSON reports on a pipe are otherwise cut short.
+  const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s);
+  runCli(process.argv.slice(2), {
+    out: write(process.stdout),
+    err: write(process.stderr),
+    cwd: process.cwd(),
+    color: !!process.stdout.isTTY && !process.env.NO_COLOR,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`llmops: ${(e as Error)?.stack ?? e}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,361 @@
+import { promises as fs } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  CodeAction,
+  CodeActionKind,
+  createConnection,
+  DiagnosticSeverity,
+  FileChangeType,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  type Connection,
+  type Diagnostic,
+  type InitializeParams,
+  type WorkspaceFolder,
+} from 'vscode-languageserver/node';
+import { decodeDataset } from '../core/dataset/decode';
+import { rewriteAsJsonl } from '../core/lint/jsonl';
+import { JsonlDocument } from '../core/lint/jsonlDocument';
+import type { Finding, Fix, Severity } from '../core/lint/types';
+import {
+  DatasetsChangedNotification,
+  DatasetsRequest,
+  defaultRuntimeSettings,
+  LintWorkspaceRequest,
+  RuntimeInfoRequest,
+  type DatasetSummary,
+  type RuntimeSettings,
+} from '../protocol/runtime';
+import { DatasetReadError, findDatasets, lintDatasetFile, type FileLint } from './datasetFiles';
+import { version } from './version';
+
+const severityMap: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** What travels in `diagnostic.data`: the rule code and the fix, so code actions never lint again. */
+interface DiagnosticData {
+  code: string;
+  fix?: Fix;
+}
+
+interface OpenDoc {
+  uri: string;
+  version: number;
+  doc: JsonlDocument;
+  /** Encoding problem of the file on disk (VS Code decodes invalid bytes to U+FFFD). */
+  encoding: Finding[];
+}
+
+export function toDiagnostic(f: Finding): Diagnostic {
+  const data: DiagnosticData = { code: f.code };
+  if (f.fix) data.fix = f.fix;
+  return {
+    range: { start: { line: f.line, character: f.column }, end: { line: f.endLine, character: f.endColumn } },
+    severity: severityMap[f.severity],
+    code: f.rule,
+    source: 'llmops',
+    message: f.message,
+    data,
+  };
+}
+
+const MAX_WORKSPACE_FILES = 5000;
+
+export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
+  const startedAt = new Date().toISOString();
+  const open = new Map<string, OpenDoc>();
+  /** Lint results of files on disk, keyed by path, valid while mtime and size match. */
+  const diskCache = new Map<string, { mtimeMs: number; size: number; lint: FileLint }>();
+  /** URIs whose diagnostics come from a workspace lint (not from an open editor). */
+  const publishedFromDisk = new Set<string>();
+  let folders: WorkspaceFolder[] = [];
+  let settings: RuntimeSettings = defaultRuntimeSettings;
+  const log = connection.console;
+
+  const applySettings = (s: Partial<RuntimeSettings> | undefined): void => {
+    if (!s) return;
+    settings = {
+      maxProblemsPerFile: typeof s.maxProblemsPerFile === 'number' && s.maxProblemsPerFile > 0 ? s.maxProblemsPerFile : settings.maxProblemsPerFile,
+      exclude: Array.isArray(s.exclude) ? s.exclude.filter((x) => typeof x === 'string') : settings.exclude,
+    };
+  };
+
+  const capped = (findings: Finding[]): Diagnostic[] => {
+    const max = settings.maxProblemsPerFile;
+    const diags = findings.slice(0, max).map(toDiagnostic);
+    if (findings.length > max) {
+      const last = findings[max];
+      diags.push({
+        range: { start: { line: last.line, character: 0 }, end: { line: last.line, character: 0 } },
+        severity: DiagnosticSeverity.Information,
+        source: 'llmops',
+        code: 'too-many-problems',
+        message: `${findings.length - max} more problems not shown (llmops.lint.maxProblemsPerFile = ${max}); run 'llmops lint' for the full list`,
+      });
+    }
+    return diags;
+  };
+
+  let changedTimer: NodeJS.Timeout | undefined;
+  const changedUris = new Set<string>();
+  const notifyDatasetsChanged = (uri: string): void => {
+    changedUris.add(uri);
+    if (changedTimer) return;
+    // Coalesced: the sidebar re-asks at most ~4 times a second while the user types.
+    changedTimer = setTimeout(() => {
+      changedTimer = undefined;
+      const uris = [...changedUris];
+      changedUris.clear();
+      void connection.sendNotification(DatasetsChangedNotification.method, { uris });
+    }, 250);
+  };
+
+  const lintOpen = (o: OpenDoc): void => {
+    const t0 = performance.now();
+    let findings: Finding[];
+    if (hasNul(o.doc)) {
+      findings = decodeDataset(Buffer.from(o.doc.getText(), 'utf8')).findings;
+    } else {
+      findings = o.encoding.length ? [...o.encoding, ...o.doc.lint().findings] : o.doc.lint().findings;
+    }
+    void connection.sendDiagnostics({ uri: o.uri, version: o.version, diagnostics: capped(findings) });
+    const ms = performance.now() - t0;
+    if (ms > 50) log.info(`linted ${o.uri} in ${ms.toFixed(1)} ms (${o.doc.lastReparsed} lines re-parsed)`);
+    notifyDatasetsChanged(o.uri);
+  };
+
+  const checkEncodingOnDisk = async (o: OpenDoc): Promise<void> => {
+    if (!o.uri.startsWith('file:')) return;
+    try {
+      const buf = await fs.readFile(fileURLToPath(o.uri));
+      if (isUtf8(buf)) {
+        if (!o.encoding.length) return;
+        o.encoding = [];
+      } else {
+        o.encoding = decodeDataset(buf).findings;
+      }
+      if (open.get(o.uri) === o) lintOpen(o);
+    } catch {
+      // Not on disk (yet, or any more): the buffer is all there is.
+    }
+  };
+
+  connection.onInitialize((params: InitializeParams) => {
+    folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: path.basename(params.rootUri) }] : []);
+    applySettings(params.initializationOptions as Partial<RuntimeSettings> | undefined);
+    log.info(`LLMOps runtime ${version} (pid ${process.pid}, Node ${process.version}) serving ${folders.length} folder(s)`);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'llmops-runtime', version },
+    };
+  });
+
+  connection.onInitialized(() => {
+    connection.workspace.onDidChangeWorkspaceFolders((e) => {
+      folders = folders.filter((f) => !e.removed.some((r) => r.uri === f.uri)).concat(e.added);
+      notifyDatasetsChanged('');
+    });
+  });
+
+  connection.onDidChangeConfiguration((p) => {
+    const s = (p.settings as { llmops?: Partial<RuntimeSettings> } | undefined)?.llmops;
+    applySettings(s);
+    for (const o of open.values()) lintOpen(o);
+  });
+
+  connection.onDidOpenTextDocument((p) => {
+    const o: OpenDoc = { uri: p.textDocument.uri, version: p.textDocument.version, doc: new JsonlDocument(p.textDocument.text), encoding: [] };
+    open.set(o.uri, o);
+    if (publishedFromDisk.has(o.uri)) publishedFromDisk.delete(o.uri);
+    lintOpen(o);
+    void checkEncodingOnDisk(o);
+  });
+
+  connection.onDidChangeTextDocument((p) => {
+    const o = open.get(p.textDocument.uri);
+    if (!o) return;
+    for (const c of p.contentChanges) {
+      if ('range' in c) o.doc.applyChange(c.text, c.range);
+      else o.doc.applyChange(c.text);
+    }
+    o.version = p.textDocument.version;
+    lintOpen(o);
+  });
+
+  connection.onDidSaveTextDocument((p) => {
+    const o = open.get(p.textDocument.uri);
+    if (o) void checkEncodingOnDisk(o);
+  });
+
+  connection.onDidCloseTextDocument((p) => {
+    open.delete(p.textDocument.uri);
+    // Findings of closed files come back only from a workspace lint (as ESLint and ruff do).
+    void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+    notifyDatasetsChanged(p.textDocument.uri);
+  });
+
+  connection.onDidChangeWatchedFiles((p) => {
+    for (const c of p.changes) {
+      let file: string;
+      try {
+        file = fileURLToPath(c.uri);
+      } catch {
+        continue;
+      }
+      diskCache.delete(file);
+      if (c.type === FileChangeType.Deleted && publishedFromDisk.has(c.uri) && !open.has(c.uri)) {
+        publishedFromDisk.delete(c.uri);
+        void connection.sendDiagnostics({ uri: c.uri, diagnostics: [] });
+      }
+      notifyDatasetsChanged(c.uri);
+    }
+  });
+
+  connection.onCodeAction((p) => {
+    const o = open.get(p.textDocument.uri);
+    const actions: CodeAction[] = [];
+    for (const d of p.context.diagnostics) {
+      const data = d.data as DiagnosticData | undefined;
+      const fix = data?.fix;
+      if (!fix || d.source !== 'llmops') continue;
+      let edits = fix.edits?.map((e) => ({
+        range: { start: { line: e.startLine, character: e.startColumn }, end: { line: e.endLine, character: e.endColumn } },
+        newText: e.newText,
+      }));
+      if (fix.rewrite === 'jsonl-from-concatenated' && o) {
+        const text = o.doc.getText();
+        const rewritten = rewriteAsJsonl(text, text.includes('\r\n') ? '\r\n' : '\n');
+        if (rewritten === null) continue;
+        const lastLine = o.doc.lineCount - 1;
+        edits = [{ range: { start: { line: 0, character: 0 }, end: { line: lastLine, character: o.doc.line(lastLine).length } }, newText: rewritten }];
+      }
+      if (!edits) continue;
+      actions.push({
+        title: fix.applicability === 'unsafe' ? `${fix.title} (unsafe)` : fix.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [d],
+        isPreferred: fix.applicability === 'safe',
+        edit: { changes: { [p.textDocument.uri]: edits } },
+      });
+    }
+    return actions;
+  });
+
+  const lintFromDisk = async (file: string): Promise<FileLint> => {
+    const st = await fs.stat(file).catch((e: unknown) => {
+      throw new DatasetReadError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`);
+    });
+    const hit = diskCache.get(file);
+    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.lint;
+    const lint = await lintDatasetFile(file);
+    diskCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, lint });
+    return lint;
+  };
+
+  const yieldToMessages = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+  const scanWorkspace = async (): Promise<{ datasets: DatasetSummary[]; truncated: boolean; lints: Map<string, FileLint> }> => {
+    const datasets: DatasetSummary[] = [];
+    const lints = new Map<string, FileLint>();
+    let truncated = false;
+    for (const folder of folders) {
+      let root: string;
+      try {
+        root = fileURLToPath(folder.uri);
+      } catch {
+        continue;
+      }
+      const found = await findDatasets(root, { exclude: settings.exclude, limit: MAX_WORKSPACE_FILES });
+      truncated ||= found.truncated;
+      for (const file of found.files) {
+        const uri = pathToFileURL(file).href;
+        const rel = path.relative(root, file).split(path.sep).join('/');
+        const base: DatasetSummary = { uri, path: rel, folder: folder.name, bytes: 0, records: 0, format: null, errors: 0, warnings: 0, dirty: false };
+        const o = open.get(uri) ?? [...open.values()].find((x) => sameFile(x.uri, uri));
+        try {
+          if (o) {
+            const r = o.doc.lint();
+            const findings = [...o.encoding, ...r.findings];
+            const st = await fs.stat(file).catch(() => null);
+            datasets.push({ ...base, ...counts(findings), records: r.records, format: r.format, bytes: st?.size ?? 0, dirty: true });
+          } else {
+            const r = await lintFromDisk(file);
+            lints.set(uri, r);
+            datasets.push({ ...base, ...counts(r.findings), records: r.records, format: r.format, bytes: r.bytes });
+          }
+        } catch (e) {
+          datasets.push({ ...base, readError: e instanceof DatasetReadError ? e.message : String(e) });
+        }
+        await yieldToMessages();
+      }
+    }
+    return { datasets, truncated, lints };
+  };
+
+  connection.onRequest(DatasetsRequest.method, async () => {
+    const t0 = performance.now();
+    const { datasets, truncated } = await scanWorkspace();
+    return { datasets, truncated, durationMs: performance.now() - t0 };
+  });
+
+  connection.onRequest(LintWorkspaceRequest.method, async () => {
+    const t0 = performance.now();
+    const { datasets, lints } = await scanWorkspace();
+    for (const [uri, lint] of lints) {
+      if (open.has(uri)) continue;
+      publishedFromDisk.add(uri);
+      void connection.sendDiagnostics({ uri, diagnostics: capped(lint.findings) });
+    }
+    const totals = datasets.reduce(
+      (a, d) => ({ records: a.records + d.records, errors: a.errors + d.errors + (d.readError ? 1 : 0), warnings: a.warnings + d.warnings }),
+      { records: 0, errors: 0, warnings: 0 },
+    );
+    const result = { files: datasets.length, ...totals, durationMs: performance.now() - t0 };
+    log.info(`workspace lint: ${result.files} files, ${result.records} records, ${result.errors} errors, ${result.warnings} warnings in ${result.durationMs.toFixed(0)} ms`);
+    return result;
+  });
+
+  connection.onRequest(RuntimeInfoRequest.method, () => ({ pid: process.pid, version, node: process.version, startedAt }));
+
+  process.on('uncaughtException', (e) => log.error(`uncaught: ${e?.stack ?? e}`));
+  process.on('unhandledRejection', (e) => log.error(`unhandled rejection: ${(e as Error)?.stack ?? e}`));
+
+  connection.listen();
+  return connection;
+}
+
+function counts(findings: Finding[]): { errors: number; warnings: number } {
+  let errors = 0;
+  let warnings = 0;
+  for (const f of findings) {
+    if (f.severity === 'error') errors++;
+    else if (f.severity === 'warning') warnings++;
+  }
+  return { errors, warnings };
+}
+
+function sameFile(a: string, b: string): boolean {
+  // VS Code encodes some characters (e.g. ':' in drive letters) differently from Node's pathToFileURL.
+  try {
+    return fileURLToPath(a) === fileURLToPath(b);
+  } catch {
+    return false;
+  }
+}
+
+function hasNul(doc: JsonlDocument): boolean {
+  // Only the first lines: binary files announce themselves early, and this runs on every keystroke.
+  const n = Math.min(doc.lineCount, 8);
+  for (let i = 0; i < n; i++) if (doc.line(i).includes('\u0000')) return true;
+  return false;
+}
