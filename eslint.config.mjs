@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['bin/**/*.js', 'scripts/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: ['vscode', 'child_process', 'node:child_process'], patterns: ['vscode-*'] }],

@@ -37,7 +37,10 @@ function parseLintArgs(args: string[]): { paths: string[]; format: 'text' | 'jso
       if (v !== 'text' && v !== 'json') throw new UsageError(`--format must be text or json, got ${v ?? 'nothing'}`);
       format = v;
     } else if (a === '--quiet' || a === '-q') quiet = true;
-    else if (a === '--') paths.push(...args.slice(i + 1)), (i = args.length);
+    else if (a === '--') {
+      paths.push(...args.slice(i + 1));
+      break;
+    }
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else paths.push(a);
   }

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { minimatch } from 'minimatch';
 import { decodeDataset } from '../core/dataset/decode';
@@ -88,7 +88,7 @@ export async function findDatasets(root: string, opts: FindOptions): Promise<{ f
   const excluded = (rel: string, dir: boolean): boolean =>
     opts.exclude.some((g) => minimatch(rel, g, { dot: true }) || (dir && minimatch(rel + '/x', g, { dot: true })));
   const walk = async (dir: string): Promise<boolean> => {
-    let entries: import('node:fs').Dirent[];
+    let entries: Dirent[];
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch {
@@ -164,7 +164,7 @@ export async function expandPaths(args: string[], cwd: string): Promise<{ files:
 async function findAll(base: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dir: string): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
+    let entries: Dirent[];
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch {

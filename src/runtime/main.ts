@@ -3,10 +3,10 @@
  * extension passes it), anything else is the `llmops` CLI.
  */
 import { runCli } from './cli';
+import { startServer } from './server';
 
 if (process.argv.includes('--lsp')) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('./server') as typeof import('./server')).startServer();
+  startServer();
 } else {
   // Writes must drain before exit: large JSON reports on a pipe are otherwise cut short.
   const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s);

@@ -3,13 +3,13 @@ import { isUtf8 } from 'node:buffer';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  CodeAction,
   CodeActionKind,
   createConnection,
   DiagnosticSeverity,
   FileChangeType,
   ProposedFeatures,
   TextDocumentSyncKind,
+  type CodeAction,
   type Connection,
   type Diagnostic,
   type InitializeParams,

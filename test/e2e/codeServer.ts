@@ -167,7 +167,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Polls `fn` until it returns a truthy value; throws `message` (plus the last error) on timeout. */
 type Falsy = undefined | null | false | '' | 0;
-export async function waitUntil<T>(fn: () => Promise<T | Falsy> | T | Falsy, message: string, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
+export async function waitUntil<T>(
+  fn: () => Promise<T | Falsy> | T | Falsy,
+  message: string | (() => string | Promise<string>),
+  timeoutMs = 30_000,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   for (;;) {
@@ -179,7 +184,8 @@ export async function waitUntil<T>(fn: () => Promise<T | Falsy> | T | Falsy, mes
     }
     if (Date.now() > deadline) {
       const detail = lastErr ? ` (last error: ${(lastErr as Error).message.split('\n')[0]})` : '';
-      throw new Error(`Timed out after ${Math.round(timeoutMs / 1000)} s: ${message}${detail}`);
+      const text = typeof message === 'string' ? message : await Promise.resolve(message()).catch((e: Error) => `(${e.message})`);
+      throw new Error(`Timed out after ${Math.round(timeoutMs / 1000)} s: ${text}${detail}`);
     }
     await sleep(intervalMs);
   }
@@ -292,6 +298,13 @@ export class Editor {
     await this.page.keyboard.type(text, { delay: 0 });
   }
 
+  /** Saves the active editor (Ctrl+S) and waits until its tab is no longer dirty. */
+  async save(): Promise<void> {
+    await this.page.keyboard.press('Control+S');
+    await waitUntil(async () => (await this.page.locator('.tabs-container .tab.active.dirty').count()) === 0,
+      'the active editor is still dirty after Ctrl+S', 10_000);
+  }
+
   /** The activity bar entry of the LLMOps view container. */
   activityBarItem(): Locator {
     return this.page.locator('.part.activitybar .action-item a[aria-label*="LLMOps"], .part.activitybar .action-item [aria-label*="LLMOps"]').first();
@@ -335,6 +348,18 @@ export class Editor {
     return rows || (await panel.innerText());
   }
 
+  /** Waits until the (filtered) Problems panel satisfies `ok` and has stopped changing (diagnostics of
+   * half-typed text arrive before the final ones), and returns its text. */
+  async waitForProblems(filter: string, ok: (text: string) => boolean, message: string, timeoutMs = 20_000): Promise<string> {
+    let previous = '';
+    return waitUntil(async () => {
+      const text = await this.problems(filter);
+      const stable = text === previous;
+      previous = text;
+      return ok(text) && stable ? text : undefined;
+    }, () => `${message} (shows: ${JSON.stringify(previous)})`, timeoutMs, 700);
+  }
+
   /** Visible notification toasts' text, one per line. */
   async notifications(): Promise<string> {
     const toasts = this.page.locator('.notifications-toasts .notification-toast');
@@ -346,7 +371,7 @@ export class Editor {
 
   async waitForNotification(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     return waitUntil(async () => (await this.notifications()).split('\n').find((l) => pattern.test(l)),
-      `no notification matching ${pattern} (visible: ${JSON.stringify(await this.notifications().catch(() => ''))})`, timeoutMs);
+      async () => `no notification matching ${pattern} (visible: ${JSON.stringify(await this.notifications().catch(() => ''))})`, timeoutMs);
   }
 
   /** The LLMOps status bar item. */
@@ -369,7 +394,7 @@ export class Editor {
     return waitUntil(async () => {
       const s = await this.statusText();
       return /codicon-check\b|ready/i.test(s) && !/restarting|starting|error/i.test(s.split(' | ')[0]) ? s : '';
-    }, `the "LLMOps" status bar item did not show ready (now: ${JSON.stringify(await this.statusText().catch(() => ''))})`, timeoutMs);
+    }, async () => `the "LLMOps" status bar item did not show ready (now: ${JSON.stringify(await this.statusText().catch(() => ''))})`, timeoutMs);
   }
 
   /** Starts recording every change of the LLMOps status bar item (brief states are easy to miss by polling). */

@@ -68,7 +68,7 @@ describe('LLMOps Workbench in code-server', function () {
     const shown = await waitUntil(async () => {
       const paths = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-path') ?? ''));
       return expected.every((p) => paths.includes(p)) ? paths : undefined;
-    }, `the Project view does not list all of ${expected.join(', ')} (shows: ${JSON.stringify(
+    }, async () => `the Project view does not list all of ${expected.join(', ')} (shows: ${JSON.stringify(
       await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-path'))).catch(() => []))})`, 20_000);
     assert.ok(shown.length >= expected.length);
 
@@ -76,14 +76,15 @@ describe('LLMOps Workbench in code-server', function () {
     const records = countRecords(path.join(e.workspace, 'data', 'train.jsonl'));
     const recordsCell = train.locator('[data-testid="dataset-records"]');
     const recordsText = (await recordsCell.count()) ? await recordsCell.innerText() : await train.innerText();
-    assert.match(recordsText.replace(/[,\u202f\u00a0]/g, ''), new RegExp(`(^|\\D)${records}(\\D|$)`),
+    const recordsPattern = (await recordsCell.count()) ? new RegExp(`^\\s*${records}\\b`) : new RegExp(`(^|\\D)${records}\\s*records?\\b`, 'i');
+    assert.match(recordsText.replace(/[,\u202f\u00a0]/g, ''), recordsPattern,
       `the train.jsonl row should show ${records} records; it reads: ${JSON.stringify(recordsText)}`);
     for (const testid of ['dataset-problems', 'dataset-open']) {
       assert.equal(await train.locator(`[data-testid="${testid}"]`).count(), 1, `the train.jsonl row has no [data-testid="${testid}"]`);
     }
     assert.match((await train.locator('[data-testid="dataset-problems"]').innerText()).trim(), /^\d+$/);
     await expectVisible(view.locator('[data-testid="summary"]'), 'the Project view has no [data-testid="summary"] line');
-    await e.screenshot('01-sidebar-datasets', 'sidebar');
+    await e.screenshot('01-sidebar-datasets');
   });
 
   it('opens a dataset when its row is clicked', async function () {
@@ -93,7 +94,7 @@ describe('LLMOps Workbench in code-server', function () {
     await expectVisible(row, 'no row for data/eval.jsonl');
     await row.locator('[data-testid="dataset-open"]').click();
     await e.waitForActiveTab('eval.jsonl');
-    await e.screenshot('02-dataset-opened');
+    await e.screenshot('02-dataset-opened', 'sidebar');
   });
 
   it('reports a broken line while typing and clears it after the fix', async function () {
@@ -102,25 +103,25 @@ describe('LLMOps Workbench in code-server', function () {
     await e.replaceLine(2, SCRATCH_BAD_LINE_2);
     const squiggle = e.activeEditor().locator('.squiggly-error');
     await expectVisible(squiggle, 'no error squiggle after typing invalid JSON on line 2 of scratch.jsonl', 20_000);
-    const problems = await waitUntil(async () => {
-      const text = await e.problems('scratch.jsonl');
-      return /invalid-json/.test(text) && /Invalid JSON/i.test(text) ? text : undefined;
-    }, `the Problems panel shows no "Invalid JSON" (invalid-json) problem for scratch.jsonl (shows: ${JSON.stringify(await e.problems().catch(() => ''))})`, 20_000);
+    const problems = await e.waitForProblems('scratch.jsonl', (text) => /invalid-json/.test(text) && /Invalid JSON/i.test(text),
+      'the Problems panel shows no "Invalid JSON" (invalid-json) problem for scratch.jsonl', 20_000);
+    assert.match(problems, /(Ln|line) 2\b/i, `the scratch.jsonl problem should be on line 2: ${problems}`);
     assert.match(problems, /scratch\.jsonl/);
     await e.screenshot('03-diagnostics-problems', 'diagnostics');
 
     await e.replaceLine(2, SCRATCH_VALID_LINE_2);
     await waitUntil(async () => (await squiggle.count()) === 0, 'the error squiggle stayed after fixing line 2', 20_000);
     await waitUntil(async () => !/invalid-json/.test(await e.problems('scratch.jsonl')),
-      `the invalid-json problem stayed in the Problems panel after the fix (shows: ${JSON.stringify(await e.problems().catch(() => ''))})`, 20_000);
+      async () => `the invalid-json problem stayed in the Problems panel after the fix (shows: ${JSON.stringify(await e.problems().catch(() => ''))})`, 20_000);
     await e.screenshot('04-diagnostics-fixed');
+    await e.save(); // the file now holds its original text again
   });
 
   it('lints every dataset in the workspace from the command palette', async function () {
     const e = ed();
     // Close the editors so the findings below can only come from the workspace lint.
     await e.runCommand('View: Close All Editors');
-    await e.page.keyboard.press('Escape');
+    await waitUntil(async () => (await e.page.locator('.tabs-container .tab').count()) === 0, 'the editors did not close', 10_000);
     await e.runCommand('LLMOps: Lint Workspace Datasets');
     const note = await e.waitForNotification(/LLMOps: linted \d+ datasets?/i, 60_000);
     const n = Number(/linted (\d+)/i.exec(note)![1]);
@@ -129,10 +130,8 @@ describe('LLMOps Workbench in code-server', function () {
     assert.match(note, /error/i, `the lint notification should count errors: "${note.trim()}"`);
     assert.match(note, /warning/i, `the lint notification should count warnings: "${note.trim()}"`);
 
-    const problems = await waitUntil(async () => {
-      const text = await e.problems('broken.jsonl');
-      return /broken\.jsonl/.test(text) && /invalid-json/.test(text) ? text : undefined;
-    }, `after the lint the Problems panel shows no invalid-json problem for the unopened ${BROKEN} (shows: ${JSON.stringify(await e.problems().catch(() => ''))})`, 30_000);
+    const problems = await e.waitForProblems('broken.jsonl', (text) => /broken\.jsonl/.test(text) && /invalid-json/.test(text),
+      `after the lint the Problems panel shows no invalid-json problem for the unopened ${BROKEN}`, 30_000);
     assert.match(problems, new RegExp(`(Ln|line) ${BROKEN_LINE}\\b`, 'i'), `the broken.jsonl problem should be on line ${BROKEN_LINE}: ${problems}`);
     await e.screenshot('05-lint-workspace', 'lint');
     await e.problems(''); // clear the filter
@@ -171,6 +170,7 @@ describe('LLMOps Workbench in code-server', function () {
     await e.replaceLine(2, SCRATCH_VALID_LINE_2);
     await waitUntil(async () => (await e.activeEditor().locator('.squiggly-error').count()) === 0,
       'the error squiggle stayed after fixing line 2 (after the restart)', 20_000);
+    await e.save();
   });
 
   it('shows the runtime logs in the "LLMOps" output channel', async function () {

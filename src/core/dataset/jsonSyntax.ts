@@ -69,9 +69,9 @@ export function scanJsonValue(text: string, start = 0, end = text.length, stopAf
   };
 
   for (;;) {
-    // Skip whitespace.
+    if (state === State.Done && stopAfterValue) return { end: i, error: null };
     while (i < end && isWs(text.charCodeAt(i))) i++;
-    if (state === State.Done && (stopAfterValue || i >= end)) return { end: i, error: null };
+    if (state === State.Done && i >= end) return { end: i, error: null };
     if (i >= end) {
       if (stack.length === 0) return fail(end, 0, 'Unexpected end of input: expected a JSON value');
       const open = stack[stack.length - 1];

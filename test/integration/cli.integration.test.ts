@@ -1,0 +1,111 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliJs, ensureBuilt, root, tempDir } from './helpers';
+
+function llmops(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [cliJs, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+
+describe('llmops CLI (built bundle)', function () {
+  this.timeout(60_000);
+  let t: ReturnType<typeof tempDir>;
+  before(() => {
+    ensureBuilt();
+    t = tempDir('cli');
+    mkdirSync(join(t.dir, 'data'));
+    writeFileSync(join(t.dir, 'data', 'good.jsonl'), '{"prompt":"a","completion":"b"}\n{"prompt":"c","completion":"d"}\n');
+    writeFileSync(join(t.dir, 'data', 'bad.jsonl'), '{"text":"ok"}\n{"text": "x",}\n\n{"text":\n');
+    writeFileSync(join(t.dir, 'data', 'binary.jsonl'), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]));
+    writeFileSync(join(t.dir, 'data', 'latin1.jsonl'), Buffer.concat([Buffer.from('{"text":"ok"}\n{"text":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n')]));
+    writeFileSync(join(t.dir, 'empty.jsonl'), '');
+  });
+  after(() => t.cleanup());
+
+  it('exits 0 on clean files and prints a summary', () => {
+    const r = llmops(['lint', 'data/good.jsonl'], t.dir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /1 file, 2 records: 0 errors, 0 warnings \(formats: trl-prompt-completion\)/);
+  });
+
+  it('exits 1 with exact 1-based positions in the stable JSON shape', () => {
+    const before = sha(join(t.dir, 'data', 'bad.jsonl'));
+    const r = llmops(['lint', 'data/bad.jsonl', '--format', 'json'], t.dir);
+    assert.equal(r.code, 1, r.err);
+    const report = JSON.parse(r.out);
+    assert.deepEqual(Object.keys(report), ['files', 'summary']);
+    assert.deepEqual(report.summary, { files: 1, records: 1, errors: 2, warnings: 0 });
+    const [file] = report.files;
+    assert.deepEqual(Object.keys(file), ['path', 'format', 'records', 'diagnostics']);
+    assert.equal(file.path, 'data/bad.jsonl');
+    assert.equal(file.format, 'trl-text');
+    assert.deepEqual(file.diagnostics[0], {
+      code: 'LD001',
+      rule: 'invalid-json',
+      severity: 'error',
+      line: 2,
+      column: 13,
+      endLine: 2,
+      endColumn: 14,
+      message: "Invalid JSON: Trailing comma before '}' is not allowed in JSON",
+    });
+    assert.equal(file.diagnostics[1].line, 4);
+    assert.equal(sha(join(t.dir, 'data', 'bad.jsonl')), before, 'the file must not change');
+  });
+
+  it('expands globs and folders, reports binary and invalid UTF-8 files', () => {
+    const r = llmops(['lint', 'data/*.jsonl', '--format=json'], t.dir);
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.out);
+    assert.deepEqual(report.files.map((f: { path: string }) => f.path), ['data/bad.jsonl', 'data/binary.jsonl', 'data/good.jsonl', 'data/latin1.jsonl']);
+    const bin = report.files[1].diagnostics[0];
+    assert.equal(bin.rule, 'binary-file');
+    assert.match(bin.message, /gzip-compressed/);
+    const latin = report.files[3].diagnostics[0];
+    assert.equal(latin.rule, 'invalid-utf8');
+    assert.deepEqual([latin.line, latin.column], [2, 13]);
+    assert.match(latin.message, /byte offset 26 \(bytes 0xE9 0x22 0x7D 0x0A\)/);
+    const dir = llmops(['lint', '.', '--format', 'json'], t.dir);
+    assert.equal(JSON.parse(dir.out).summary.files, 5);
+  });
+
+  it('warns on an empty file', () => {
+    const r = llmops(['lint', 'empty.jsonl'], t.dir);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /empty\.jsonl:1:1: warning Dataset is empty/);
+  });
+
+  it('exits 2 on usage and I/O errors', () => {
+    assert.equal(llmops(['lint'], t.dir).code, 2);
+    assert.equal(llmops(['lint', '--format', 'xml', 'data'], t.dir).code, 2);
+    assert.equal(llmops(['frobnicate'], t.dir).code, 2);
+    const missing = llmops(['lint', 'nope.jsonl', 'data/good.jsonl'], t.dir);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /nope\.jsonl: no such file/);
+    assert.match(missing.out, /1 file, 2 records/);
+  });
+
+  it('explains rules by code or name', () => {
+    const r = llmops(['explain', 'multiline-json-not-jsonl'], t.dir);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /^LD002 multiline-json-not-jsonl \(error\)/);
+    assert.match(r.out, /What it does\n.*\n\nWhy\n/);
+    assert.match(r.out, /Fix \(safe\): Rewrite as JSON Lines/);
+    assert.equal(llmops(['explain', 'LD001'], t.dir).code, 0);
+    assert.equal(llmops(['explain', 'nope'], t.dir).code, 2);
+  });
+
+  it('lints the example project cleanly', () => {
+    const r = llmops(['lint', 'examples/task-assistant/data', '--format', 'json'], root);
+    assert.equal(r.code, 0, r.out);
+    const report = JSON.parse(r.out);
+    assert.equal(report.summary.errors, 0);
+    const train = report.files.find((f: { path: string }) => f.path.endsWith('train.jsonl'));
+    assert.ok(train.records >= 60);
+    assert.equal(train.format, 'openai-chat');
+  });
+});
