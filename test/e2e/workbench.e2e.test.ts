@@ -84,7 +84,7 @@ describe('LLMOps Workbench in code-server', function () {
     }
     assert.match((await train.locator('[data-testid="dataset-problems"]').innerText()).trim(), /^\d+$/);
     await expectVisible(view.locator('[data-testid="summary"]'), 'the Project view has no [data-testid="summary"] line');
-    await e.screenshot('01-sidebar-datasets');
+    await e.screenshot('01-sidebar-datasets', 'sidebar');
   });
 
   it('opens a dataset when its row is clicked', async function () {
@@ -94,7 +94,7 @@ describe('LLMOps Workbench in code-server', function () {
     await expectVisible(row, 'no row for data/eval.jsonl');
     await row.locator('[data-testid="dataset-open"]').click();
     await e.waitForActiveTab('eval.jsonl');
-    await e.screenshot('02-dataset-opened', 'sidebar');
+    await e.screenshot('02-dataset-opened');
   });
 
   it('reports a broken line while typing and clears it after the fix', async function () {

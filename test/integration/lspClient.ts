@@ -32,7 +32,9 @@ export class TestClient {
         return true;
       });
     });
-    this.conn.onNotification('llmops/datasetsChanged', (params: unknown) => this.notifications.push({ method: 'llmops/datasetsChanged', params }));
+    this.conn.onNotification('llmops/datasetsChanged', (params: unknown) => {
+      this.notifications.push({ method: 'llmops/datasetsChanged', params });
+    });
     this.conn.onRequest('client/registerCapability', () => null);
     this.conn.onRequest('workspace/configuration', () => [null]);
     this.conn.listen();
