@@ -19,8 +19,7 @@ die() { say "error: $*"; exit 1; }
 [ -d "$WORKSPACE" ] || die "missing $WORKSPACE"
 
 # 1. Dependencies: `npm ci` when node_modules is missing or older than the lockfile.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
-   || [ package.json -nt node_modules/.package-lock.json ]; then
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing dependencies (npm ci)"
   npm ci --no-audit --no-fund
 fi
