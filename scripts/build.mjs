@@ -2,7 +2,7 @@
 // Usage: node scripts/build.mjs [--production] [--watch] [--if-missing] [--no-typecheck]
 import { build, context } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,6 +44,8 @@ const bundles = [
     target: 'node20',
     external: ['vscode'],
     mainFields: ['module', 'main'],
+    // Lets activate() report the whole cost, bundle evaluation included.
+    banner: { js: 'var __llmopsLoadStart = performance.now();' },
   },
   {
     ...common,
@@ -73,12 +75,36 @@ function copyAssets() {
   }
 }
 
+/** Licenses of every npm package that ends up inside a bundle, written next to the bundles. */
+function writeNotices(metafiles) {
+  const pkgs = new Map();
+  for (const meta of metafiles) {
+    for (const input of Object.keys(meta.inputs)) {
+      const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g);
+      if (!m) continue;
+      const dir = join(root, input.slice(0, input.lastIndexOf(m[m.length - 1]) + m[m.length - 1].length));
+      if (!pkgs.has(dir)) pkgs.set(dir, true);
+    }
+  }
+  // Copied, not bundled: the codicon font and stylesheet used by the webviews.
+  pkgs.set(join(root, 'node_modules', '@vscode', 'codicons'), true);
+  const parts = ['# Third-party notices', '', 'LLMOps Workbench bundles the following packages.', ''];
+  for (const dir of [...pkgs.keys()].sort()) {
+    const p = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const lic = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
+    parts.push(`## ${p.name} ${p.version} (${p.license ?? 'see license'})`, '');
+    if (lic) parts.push('```', readFileSync(join(dir, lic), 'utf8').trim(), '```', '');
+  }
+  writeFileSync(join(root, 'dist', 'THIRD_PARTY_NOTICES.md'), parts.join('\n'));
+}
+
 if (watch) {
   copyAssets();
   for (const b of bundles) await (await context(b)).watch();
   console.log('build: watching…');
 } else {
-  await Promise.all(bundles.map((b) => build(b)));
+  const results = await Promise.all(bundles.map((b) => build({ ...b, metafile: true })));
   copyAssets();
+  writeNotices(results.map((r) => r.metafile));
   console.log(`build: ${bundles.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
 }
