@@ -8,7 +8,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 mkdirSync(join(root, 'out'), { recursive: true });
 const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 // Everything is bundled by esbuild: node_modules stays out of the package.
-const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '-o', join(root, 'out', 'llmops-workbench.vsix')], {
+const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', join(root, 'out', 'llmops-workbench.vsix')], {
   cwd: root,
   stdio: 'inherit',
 });

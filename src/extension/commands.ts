@@ -19,6 +19,7 @@ export const commandTable: Record<string, (c: CommandContext, ...args: unknown[]
         { location: vscode.ProgressLocation.Notification, title: 'LLMOps: linting workspace datasets…' },
         () => runtime.request(LintWorkspaceRequest, {}),
       );
+      runtime.workspaceLinted = true;
       void sidebar.refresh();
       const msg = `LLMOps: linted ${plural(r.files, 'dataset')} (${plural(r.records, 'record')}) — ${plural(r.errors, 'error')}, ${plural(r.warnings, 'warning')}.`;
       log.info(msg);

@@ -12,7 +12,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import type { NotificationDef, RequestDef } from '../protocol/runtime';
+import { LintWorkspaceRequest, type NotificationDef, type RequestDef } from '../protocol/runtime';
 import { readSettings, runtimeSettings } from './settings';
 import type { RuntimeStatus } from './statusBar';
 
@@ -43,6 +43,12 @@ export class RuntimeClient implements vscode.Disposable {
   readonly onReady = this.readyEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private stopping = false;
+  /**
+   * Set once the user ran "Lint Workspace Datasets": diagnostics of closed files live in the runtime,
+   * so a restarted runtime repeats the lint to keep the Problems panel as it was.
+   */
+  workspaceLinted = false;
+  private starts = 0;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -98,6 +104,12 @@ export class RuntimeClient implements vscode.Disposable {
         if (e.newState === State.Running) {
           this.status.set('ready');
           this.readyEmitter.fire();
+          if (++this.starts > 1 && this.workspaceLinted) {
+            void client.sendRequest(LintWorkspaceRequest.method, {}).then(
+              () => this.log.info('restored workspace lint diagnostics after a runtime restart'),
+              (err: unknown) => this.log.warn(`could not repeat the workspace lint after a restart: ${(err as Error)?.message ?? err}`),
+            );
+          }
         } else if (e.newState === State.Starting) {
           if (this.status.state !== 'restarting') this.status.set('starting');
         } else if (e.newState === State.Stopped && !this.stopping && this.status.state !== 'restarting' && this.status.state !== 'failed') {

@@ -46,7 +46,7 @@ export interface DatasetSummary {
   warnings: number;
   /** Set when the file could not be read (deleted, permissions, too large). */
   readError?: string;
-  /** True when the numbers come from an unsaved editor buffer. */
+  /** True when the numbers come from an editor buffer edited since it was opened or saved. */
   dirty: boolean;
 }
 

@@ -50,6 +50,8 @@ interface OpenDoc {
   doc: JsonlDocument;
   /** Encoding problem of the file on disk (VS Code decodes invalid bytes to U+FFFD). */
   encoding: Finding[];
+  /** Changed since opened or last saved (LSP does not carry the editor's dirty state). */
+  edited: boolean;
 }
 
 export function toDiagnostic(f: Finding): Diagnostic {
@@ -174,7 +176,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   connection.onDidOpenTextDocument((p) => {
-    const o: OpenDoc = { uri: p.textDocument.uri, version: p.textDocument.version, doc: new JsonlDocument(p.textDocument.text), encoding: [] };
+    const o: OpenDoc = { uri: p.textDocument.uri, version: p.textDocument.version, doc: new JsonlDocument(p.textDocument.text), encoding: [], edited: false };
     open.set(o.uri, o);
     if (publishedFromDisk.has(o.uri)) publishedFromDisk.delete(o.uri);
     lintOpen(o);
@@ -189,12 +191,17 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       else o.doc.applyChange(c.text);
     }
     o.version = p.textDocument.version;
+    o.edited = true;
     lintOpen(o);
   });
 
   connection.onDidSaveTextDocument((p) => {
     const o = open.get(p.textDocument.uri);
-    if (o) void checkEncodingOnDisk(o);
+    if (!o) return;
+    o.edited = false;
+    diskCache.clear();
+    notifyDatasetsChanged(o.uri);
+    void checkEncodingOnDisk(o);
   });
 
   connection.onDidCloseTextDocument((p) => {
@@ -287,7 +294,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
             const r = o.doc.lint();
             const findings = [...o.encoding, ...r.findings];
             const st = await fs.stat(file).catch(() => null);
-            datasets.push({ ...base, ...counts(findings), records: r.records, format: r.format, bytes: st?.size ?? 0, dirty: true });
+            datasets.push({ ...base, ...counts(findings), records: r.records, format: r.format, bytes: st?.size ?? 0, dirty: o.edited });
           } else {
             const r = await lintFromDisk(file);
             lints.set(uri, r);

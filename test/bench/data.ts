@@ -31,7 +31,7 @@ export async function chatFile(mb: number): Promise<string> {
   for (let i = 0; bytes < mb * 1024 * 1024; i++) {
     const line = chatLine(i) + '\n';
     bytes += Buffer.byteLength(line);
-    if (!out.write(line)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r) => out.end(r));
   return file;

@@ -205,7 +205,13 @@ export interface StatusEntry { t: number; text: string }
 
 export class Editor {
   private closed = false;
-  private readonly exitHook = (): void => this.killGroup('SIGKILL');
+  /** Ctrl+C or a crash of the test runner: stop code-server's whole group and drop the temp folder. */
+  private readonly exitHook = (): void => {
+    this.killGroup('SIGKILL');
+    if (process.env.LLMOPS_E2E_KEEP !== '1') {
+      try { fs.rmSync(this.tmpDir, { recursive: true, force: true, maxRetries: 2 }); } catch { /* best effort */ }
+    }
+  };
 
   constructor(
     readonly page: Page,

@@ -133,7 +133,7 @@ describe('LLMOps Workbench in code-server', function () {
     const problems = await e.waitForProblems('broken.jsonl', (text) => /broken\.jsonl/.test(text) && /invalid-json/.test(text),
       `after the lint the Problems panel shows no invalid-json problem for the unopened ${BROKEN}`, 30_000);
     assert.match(problems, new RegExp(`(Ln|line) ${BROKEN_LINE}\\b`, 'i'), `the broken.jsonl problem should be on line ${BROKEN_LINE}: ${problems}`);
-    await e.screenshot('05-lint-workspace', 'lint');
+    await e.screenshot('05-lint-workspace', 'lint-workspace');
     await e.problems(''); // clear the filter
 
     const view = await e.sidebar();
@@ -162,6 +162,10 @@ describe('LLMOps Workbench in code-server', function () {
     assert.ok(history.some((h) => /restarting/i.test(h.text)),
       `the status bar never showed "restarting": ${JSON.stringify(history.map((h) => h.text))}`);
     await e.screenshot('07-runtime-restarted');
+    // The findings of closed files came from the workspace lint; the new runtime restores them.
+    await e.waitForProblems('broken.jsonl', (text) => /broken\.jsonl/.test(text) && /invalid-json/.test(text),
+      `after the restart the Problems panel lost the workspace-lint problem of the unopened ${BROKEN}`, 30_000);
+    await e.problems('');
 
     await e.openFile(SCRATCH);
     await e.replaceLine(2, SCRATCH_BAD_LINE_2);

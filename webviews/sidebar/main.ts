@@ -75,7 +75,7 @@ function datasetRow(d: DatasetSummary, multiRoot: boolean): HTMLElement {
         h('span', {}, formatBytes(d.bytes)),
         ' · ',
         h('span', { 'data-testid': 'dataset-format' }, d.format ? formatLabels[d.format] ?? d.format : '—'),
-        d.dirty ? h('span', { class: 'dirty', title: 'Counts from the unsaved editor buffer' }, ' · unsaved') : null,
+        d.dirty ? h('span', { class: 'dirty', title: 'Counts from the editor buffer, changed since it was last saved' }, ' · edited') : null,
       );
   const badge = h(
     'vscode-badge',
