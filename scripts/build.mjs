@@ -49,6 +49,16 @@ const bundles = [
   },
   {
     ...common,
+    entryPoints: ['src/extension/deferred.ts'],
+    outfile: 'dist/deferred.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    mainFields: ['module', 'main'],
+  },
+  {
+    ...common,
     entryPoints: ['src/runtime/main.ts'],
     outfile: 'dist/runtime.js',
     platform: 'node',

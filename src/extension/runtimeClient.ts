@@ -1,17 +1,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import {
-  CloseAction,
-  ErrorAction,
-  LanguageClient,
-  State,
-  TransportKind,
-  type CloseHandlerResult,
-  type ErrorHandler,
-  type ErrorHandlerResult,
-  type LanguageClientOptions,
-  type ServerOptions,
-} from 'vscode-languageclient/node';
+import type { CloseHandlerResult, ErrorHandler, ErrorHandlerResult, LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import { deferred as lc } from './lazy';
 import { LintWorkspaceRequest, type NotificationDef, type RequestDef } from '../protocol/runtime';
 import { readSettings, runtimeSettings } from './settings';
 import type { RuntimeStatus } from './statusBar';
@@ -57,7 +47,7 @@ export class RuntimeClient implements vscode.Disposable {
   ) {}
 
   get running(): boolean {
-    return this.client?.state === State.Running;
+    return this.client?.state === lc().State.Running;
   }
 
   async start(): Promise<void> {
@@ -72,6 +62,7 @@ export class RuntimeClient implements vscode.Disposable {
       return;
     }
     this.log.info(`starting runtime ${where.path} (${where.from})`);
+    const { ErrorAction, LanguageClient, State, TransportKind } = lc();
     const nodePath = readSettings().nodePath;
     const serverOptions: ServerOptions = {
       module: where.path,
@@ -134,7 +125,7 @@ export class RuntimeClient implements vscode.Disposable {
   }
 
   private onClosed(): CloseHandlerResult {
-    if (this.stopping) return { action: CloseAction.DoNotRestart, handled: true };
+    if (this.stopping) return { action: lc().CloseAction.DoNotRestart, handled: true };
     const now = Date.now();
     this.crashes = this.crashes.filter((t) => now - t < RESTART_WINDOW_MS);
     this.crashes.push(now);
@@ -146,13 +137,13 @@ export class RuntimeClient implements vscode.Disposable {
         if (a === 'Restart Runtime') void this.restart();
         else if (a) this.log.show();
       });
-      return { action: CloseAction.DoNotRestart, handled: true };
+      return { action: lc().CloseAction.DoNotRestart, handled: true };
     }
     const msg = `The LLMOps runtime stopped unexpectedly and is restarting (${this.crashes.length}/${MAX_RESTARTS}).`;
     this.log.warn(msg);
     this.status.set('restarting', msg);
     void vscode.window.showWarningMessage(msg, 'Show Logs').then((a) => a && this.log.show());
-    return { action: CloseAction.Restart, handled: true };
+    return { action: lc().CloseAction.Restart, handled: true };
   }
 
   async restart(): Promise<void> {
@@ -170,7 +161,7 @@ export class RuntimeClient implements vscode.Disposable {
   }
 
   async request<P, R>(def: RequestDef<P, R>, params: P): Promise<R> {
-    if (!this.client || this.client.state !== State.Running) {
+    if (!this.client || this.client.state !== lc().State.Running) {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           sub.dispose();

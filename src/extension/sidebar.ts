@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { DatasetsChangedNotification, DatasetsRequest } from '../protocol/runtime';
 import type { SidebarState, StateMessage } from '../protocol/sidebar';
-import { WebviewToExtension } from '../protocol/sidebarSchema';
+import { deferred } from './lazy';
 import type { RuntimeClient } from './runtimeClient';
 import type { RuntimeStatus } from './statusBar';
 
@@ -42,7 +42,7 @@ export class ProjectSidebar implements vscode.WebviewViewProvider, vscode.Dispos
   }
 
   private onMessage(raw: unknown): void {
-    const parsed = WebviewToExtension.safeParse(raw);
+    const parsed = deferred().WebviewToExtension.safeParse(raw);
     if (!parsed.success) {
       this.log.warn(`sidebar: ignored an invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
       return;
