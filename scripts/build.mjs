@@ -22,6 +22,12 @@ if (!watch && !args.has('--no-typecheck') && !args.has('--if-missing')) {
     console.error('build: type errors (tsc --noEmit)');
     process.exit(1);
   }
+  // The committed JSON Schemas must match the zod schemas they are generated from.
+  const schemaCheck = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'schemas.ts'), '--check'], { stdio: 'inherit', cwd: root });
+  if (schemaCheck.status !== 0) {
+    console.error('build: schemas/ is stale: run npm run schemas');
+    process.exit(1);
+  }
 }
 
 const common = {

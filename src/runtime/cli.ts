@@ -1,14 +1,20 @@
 import * as path from 'node:path';
 import { findRule, rules } from '../core/lint/rules/registry';
 import { formatText, summarize, toReportDiagnostic, type FileReport } from '../core/lint/report';
+import { formatSarif } from '../core/lint/sarif';
+import { formatGithub } from '../core/lint/githubAnnotations';
+import { formatJunit } from '../core/lint/junit';
 import { DatasetReadError, expandPaths, lintDatasetFile } from './datasetFiles';
+import { findManifest, lintConfigFor, loadProject, ruleSetFor, type Project } from './project';
 import { version } from './version';
 
 const usage = `Usage: llmops <command> [options]
 
 Commands:
   lint <paths|globs...>   Lint JSONL datasets (folders are searched for *.jsonl)
-      --format text|json  Output format (default: text)
+      --format FORMAT     text (default), json, sarif (GitHub code scanning),
+                          github (Actions annotations) or junit
+      --config FILE       Project manifest (default: the nearest llmops.yaml above each file)
       --quiet             Only print files with findings and the summary
   explain <code|name>     Print a rule's documentation (e.g. llmops explain invalid-json)
   rules                   List every rule
@@ -26,16 +32,23 @@ export interface Io {
 
 class UsageError extends Error {}
 
-function parseLintArgs(args: string[]): { paths: string[]; format: 'text' | 'json'; quiet: boolean } {
+const lintFormats = ['text', 'json', 'sarif', 'github', 'junit'] as const;
+type LintFormat = (typeof lintFormats)[number];
+
+function parseLintArgs(args: string[]): { paths: string[]; format: LintFormat; quiet: boolean; config?: string } {
+  let config: string | undefined;
   const paths: string[] = [];
-  let format: 'text' | 'json' = 'text';
+  let format: LintFormat = 'text';
   let quiet = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--format' || a.startsWith('--format=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
-      if (v !== 'text' && v !== 'json') throw new UsageError(`--format must be text or json, got ${v ?? 'nothing'}`);
-      format = v;
+      if (!lintFormats.includes(v as LintFormat)) throw new UsageError(`--format must be one of ${lintFormats.join(', ')}, got ${v ?? 'nothing'}`);
+      format = v as LintFormat;
+    } else if (a === '--config' || a.startsWith('--config=')) {
+      config = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
+      if (!config) throw new UsageError('--config needs a path to llmops.yaml');
     } else if (a === '--quiet' || a === '-q') quiet = true;
     else if (a === '--') {
       paths.push(...args.slice(i + 1));
@@ -45,7 +58,7 @@ function parseLintArgs(args: string[]): { paths: string[]; format: 'text' | 'jso
     else paths.push(a);
   }
   if (!paths.length) throw new UsageError('lint needs at least one path or glob, e.g. llmops lint data/*.jsonl');
-  return { paths, format, quiet };
+  return { paths, format, quiet, config };
 }
 
 async function lint(args: string[], io: Io): Promise<number> {
@@ -54,10 +67,34 @@ async function lint(args: string[], io: Io): Promise<number> {
   let ioError = missing.length > 0;
   for (const m of missing) io.err(`llmops: ${m}: no such file, or no .jsonl file matched\n`);
   const reports: FileReport[] = [];
+  // The project of each file: --config, or the nearest llmops.yaml above it (cached per folder).
+  const explicit = opts.config ? await loadProject(path.resolve(io.cwd, opts.config), io.cwd) : null;
+  if (explicit && !explicit.problems.length && !explicit.manifest && opts.config) ioError = true;
+  const byDir = new Map<string, Promise<Project>>();
+  const projectOf = (file: string): Promise<Project> => {
+    if (explicit) return Promise.resolve(explicit);
+    const dir = path.dirname(file);
+    let p = byDir.get(dir);
+    if (!p) byDir.set(dir, (p = findManifest(dir).then((m) => loadProject(m, dir))));
+    return p;
+  };
+  const reported = new Set<string>();
   for (const file of files) {
     const rel = path.relative(io.cwd, file).split(path.sep).join('/') || path.basename(file);
     try {
-      const r = await lintDatasetFile(file);
+      const project = await projectOf(file);
+      if (project.manifestPath && project.problems.length && !reported.has(project.manifestPath)) {
+        reported.add(project.manifestPath);
+        const mrel = path.relative(io.cwd, project.manifestPath).split(path.sep).join('/');
+        for (const p of project.problems) io.err(`${mrel}:${p.line + 1}:${p.column + 1}: ${p.severity} ${p.message}
+`);
+        if (project.problems.some((p) => p.severity === 'error')) {
+          io.err(`llmops: ${mrel} has errors; linting with default settings
+`);
+          ioError = true;
+        }
+      }
+      const r = await lintDatasetFile(file, ruleSetFor(lintConfigFor(project, file)));
       reports.push({ path: rel, format: r.format, records: r.records, diagnostics: r.findings.map(toReportDiagnostic) });
     } catch (e) {
       if (!(e instanceof DatasetReadError)) throw e;
@@ -67,6 +104,9 @@ async function lint(args: string[], io: Io): Promise<number> {
   }
   const report = summarize(reports);
   if (opts.format === 'json') io.out(JSON.stringify(report, null, 2) + '\n');
+  else if (opts.format === 'sarif') io.out(formatSarif(report, { toolVersion: version, rules, srcRoot: io.cwd }));
+  else if (opts.format === 'github') io.out(formatGithub(report));
+  else if (opts.format === 'junit') io.out(formatJunit(report));
   else io.out(formatText(opts.quiet ? { ...report, files: report.files.filter((f) => f.diagnostics.length) } : report, io.color));
   if (ioError) return 2;
   return report.summary.errors > 0 ? 1 : 0;

@@ -1,12 +1,11 @@
-import { promises as fs, type Dirent } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { createReadStream, promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { minimatch } from 'minimatch';
-import { decodeDataset } from '../core/dataset/decode';
-import { lintJsonlText, type JsonlLint } from '../core/lint/jsonl';
-import type { Finding } from '../core/lint/types';
-
-/** V8 cannot hold a string longer than ~512 M UTF-16 units; files above this are linted in slices. */
-const SLICE_BYTES = 256 * 1024 * 1024;
+import { decodeDataset, invalidUtf8Finding, positionOfByte } from '../core/dataset/decode';
+import { RuleSet } from '../core/lint/engine';
+import { lintJsonlText, StreamingLinter, type JsonlLint } from '../core/lint/jsonl';
+import { defaultLintConfig, type Finding, type LintConfig } from '../core/lint/types';
 
 export interface FileLint extends JsonlLint {
   bytes: number;
@@ -22,56 +21,95 @@ function describeFsError(file: string, e: unknown): string {
   return `${file}: ${(e as Error)?.message ?? String(e)}`;
 }
 
-/** Lints a JSONL file from disk: bytes → encoding checks → syntax lint. Never writes to the file. */
-export async function lintDatasetFile(file: string): Promise<FileLint> {
-  let buf: Buffer;
+const CHUNK = 4 * 1024 * 1024;
+
+/**
+ * Lints a JSONL file from disk as a stream: bytes → encoding checks → lines → rules. Memory stays
+ * bounded (a 1 GB file never becomes one string). Never writes to the file.
+ */
+export async function lintDatasetFile(file: string, ruleSet: RuleSet = new RuleSet(defaultLintConfig)): Promise<FileLint> {
+  let stream: ReturnType<typeof createReadStream>;
   try {
     const stat = await fs.stat(file);
     if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    buf = await fs.readFile(file);
+    stream = createReadStream(file, { highWaterMark: CHUNK });
   } catch (e) {
     throw new DatasetReadError(describeFsError(file, e));
   }
-  return { ...lintDatasetBytes(buf), bytes: buf.length };
+  const linter = new StreamingLinter(ruleSet);
+  const extra: Finding[] = [];
+  let bytes = 0;
+  let lines = 0;
+  let carry: Buffer | null = null;
+  let utf8Reported = false;
+  let refused: Finding | null = null;
+
+  let consumed = 0;
+  const piece = (buf: Buffer): void => {
+    if (!utf8Reported && !isUtf8(buf)) {
+      utf8Reported = true;
+      extra.push(invalidUtf8Finding(buf, consumed, lines));
+    }
+    consumed += buf.length;
+    const text = buf.toString('utf8');
+    let pos = 0;
+    const n = text.length;
+    while (pos < n) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = n;
+      linter.push(text.slice(pos, nl));
+      lines++;
+      pos = nl + 1;
+    }
+  };
+
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (bytes === 0) {
+        const head = decodeDataset(chunk.subarray(0, 8));
+        if (head.text === null) {
+          refused = head.findings[0];
+          break;
+        }
+      }
+      const nul = chunk.indexOf(0);
+      if (nul >= 0) {
+        const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+        const at = buf.indexOf(0);
+        const { line, column } = positionOfByte(buf, at);
+        refused = { ...decodeDataset(Buffer.from([0])).findings[0], line: line + lines, endLine: line + lines, column, endColumn: column + 1, message: `This file is binary (a NUL byte at byte offset ${bytes - (carry?.length ?? 0) + at}), not JSON Lines text. Nothing else was checked.` };
+        break;
+      }
+      bytes += chunk.length;
+      const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+      const lastNl = buf.lastIndexOf(0x0a);
+      if (lastNl < 0) {
+        carry = buf;
+        continue;
+      }
+      carry = lastNl + 1 < buf.length ? Buffer.from(buf.subarray(lastNl + 1)) : null;
+      // Lines end at a newline byte, so a piece never splits a UTF-8 sequence.
+      piece(buf.subarray(0, lastNl + 1));
+    }
+  } catch (e) {
+    throw new DatasetReadError(describeFsError(file, e));
+  } finally {
+    stream.destroy();
+  }
+  if (refused) return { format: null, formatCounts: {}, records: 0, lines: 0, findings: [refused], bytes };
+  if (carry) piece(carry);
+  const lint = linter.finish();
+  if (extra.length) lint.findings = [...extra, ...lint.findings].sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ...lint, bytes };
 }
 
-export function lintDatasetBytes(buf: Buffer): JsonlLint {
-  if (buf.length > SLICE_BYTES) return lintInSlices(buf);
+/** Lints bytes already in memory (small files, tests). */
+export function lintDatasetBytes(buf: Buffer, config: LintConfig = defaultLintConfig): JsonlLint {
   const decoded = decodeDataset(buf);
-  if (decoded.text === null) {
-    return { format: null, formatCounts: {}, records: 0, lines: 0, findings: decoded.findings };
-  }
-  const lint = lintJsonlText(decoded.text);
-  if (decoded.findings.length) lint.findings = [...decoded.findings, ...lint.findings].sort(byPosition);
+  if (decoded.text === null) return { format: null, formatCounts: {}, records: 0, lines: 0, findings: decoded.findings };
+  const lint = lintJsonlText(decoded.text, config);
+  if (decoded.findings.length) lint.findings = [...decoded.findings, ...lint.findings].sort((a, b) => a.line - b.line || a.column - b.column);
   return lint;
-}
-
-const byPosition = (a: Finding, b: Finding): number => a.line - b.line || a.column - b.column;
-
-/** Files bigger than one JS string can hold: lint line-aligned slices and merge. */
-function lintInSlices(buf: Buffer): JsonlLint {
-  const merged: JsonlLint = { format: null, formatCounts: {}, records: 0, lines: 0, findings: [] };
-  let start = 0;
-  while (start < buf.length) {
-    let end = Math.min(buf.length, start + SLICE_BYTES);
-    if (end < buf.length) {
-      const nl = buf.indexOf(0x0a, end);
-      end = nl < 0 ? buf.length : nl + 1;
-    }
-    const part = lintDatasetBytes(buf.subarray(start, end));
-    const offset = merged.lines;
-    for (const f of part.findings) merged.findings.push({ ...f, line: f.line + offset, endLine: f.endLine + offset });
-    merged.records += part.records;
-    merged.lines += part.lines;
-    for (const [k, v] of Object.entries(part.formatCounts)) {
-      const key = k as keyof JsonlLint['formatCounts'];
-      merged.formatCounts[key] = (merged.formatCounts[key] ?? 0) + (v ?? 0);
-    }
-    if (!merged.format) merged.format = part.format;
-    else if (part.format && part.format !== merged.format) merged.format = 'mixed';
-    start = end;
-  }
-  return merged;
 }
 
 export interface FindOptions {

@@ -29,6 +29,7 @@ import {
   type RuntimeSettings,
 } from '../protocol/runtime';
 import { DatasetReadError, findDatasets, lintDatasetFile, type FileLint } from './datasetFiles';
+import { findManifest, lintConfigFor, loadProject, MANIFEST, ruleSetFor, type Project } from './project';
 import { version } from './version';
 
 const severityMap: Record<Severity, DiagnosticSeverity> = {
@@ -52,7 +53,14 @@ interface OpenDoc {
   encoding: Finding[];
   /** Changed since opened or last saved (LSP does not carry the editor's dirty state). */
   edited: boolean;
+  /** False until the project's lint settings are known (the first lint waits for them). */
+  ready: boolean;
+  settleTimer?: NodeJS.Timeout;
 }
+
+/** Below this many lines the rules across records run on every change; above, once typing pauses. */
+const SETTLE_NOW_LINES = 2000;
+const SETTLE_DELAY_MS = 250;
 
 export function toDiagnostic(f: Finding): Diagnostic {
   const data: DiagnosticData = { code: f.code };
@@ -119,12 +127,26 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   };
 
   const lintOpen = (o: OpenDoc): void => {
+    if (!o.ready) return;
     const t0 = performance.now();
     let findings: Finding[];
     if (hasNul(o.doc)) {
       findings = decodeDataset(Buffer.from(o.doc.getText(), 'utf8')).findings;
     } else {
-      findings = o.encoding.length ? [...o.encoding, ...o.doc.lint().findings] : o.doc.lint().findings;
+      const small = o.doc.lineCount <= SETTLE_NOW_LINES;
+      const r = small ? o.doc.settle() : o.doc.lint();
+      findings = o.encoding.length ? [...o.encoding, ...r.findings] : r.findings;
+      if (!small && o.doc.unsettled) {
+        clearTimeout(o.settleTimer);
+        o.settleTimer = setTimeout(() => {
+          if (open.get(o.uri) !== o) return;
+          const t1 = performance.now();
+          const settled = o.doc.settle();
+          void connection.sendDiagnostics({ uri: o.uri, version: o.version, diagnostics: capped(o.encoding.length ? [...o.encoding, ...settled.findings] : settled.findings) });
+          const ms = performance.now() - t1;
+          if (ms > 100) log.info(`rules across records of ${o.uri}: ${ms.toFixed(0)} ms`);
+        }, SETTLE_DELAY_MS);
+      }
     }
     void connection.sendDiagnostics({ uri: o.uri, version: o.version, diagnostics: capped(findings) });
     const ms = performance.now() - t0;
@@ -175,10 +197,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     for (const o of open.values()) lintOpen(o);
   });
 
-  connection.onDidOpenTextDocument((p) => {
-    const o: OpenDoc = { uri: p.textDocument.uri, version: p.textDocument.version, doc: new JsonlDocument(p.textDocument.text), encoding: [], edited: false };
+  connection.onDidOpenTextDocument(async (p) => {
+    const o: OpenDoc = { uri: p.textDocument.uri, version: p.textDocument.version, doc: new JsonlDocument(p.textDocument.text), encoding: [], edited: false, ready: false };
     open.set(o.uri, o);
     if (publishedFromDisk.has(o.uri)) publishedFromDisk.delete(o.uri);
+    await applyProject(o);
+    o.ready = true;
     lintOpen(o);
     void checkEncodingOnDisk(o);
   });
@@ -205,6 +229,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   connection.onDidCloseTextDocument((p) => {
+    clearTimeout(open.get(p.textDocument.uri)?.settleTimer);
     open.delete(p.textDocument.uri);
     // Findings of closed files come back only from a workspace lint (as ESLint and ruff do).
     void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
@@ -217,6 +242,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       try {
         file = fileURLToPath(c.uri);
       } catch {
+        continue;
+      }
+      if (path.basename(file) === MANIFEST) {
+        projects.clear();
+        diskCache.clear();
+        for (const o of open.values()) void applyProject(o).then(() => lintOpen(o));
+        void publishManifest(file);
+        notifyDatasetsChanged(c.uri);
         continue;
       }
       diskCache.delete(file);
@@ -258,13 +291,57 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return actions;
   });
 
+  /** Projects by folder: the nearest llmops.yaml above it, parsed (cleared when one changes). */
+  const projects = new Map<string, Promise<Project>>();
+  const projectFor = (file: string): Promise<Project> => {
+    const dir = path.dirname(file);
+    let p = projects.get(dir);
+    if (!p) {
+      p = findManifest(dir).then((m) => loadProject(m, dir));
+      projects.set(dir, p);
+      void p.then((proj) => proj.manifestPath && publishManifestProblems(proj));
+    }
+    return p;
+  };
+  const publishManifestProblems = (proj: Project): void => {
+    if (!proj.manifestPath) return;
+    void connection.sendDiagnostics({
+      uri: pathToFileURL(proj.manifestPath).href,
+      diagnostics: proj.problems.map((m) => ({
+        range: { start: { line: m.line, character: m.column }, end: { line: m.endLine, character: m.endColumn } },
+        severity: m.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+        source: 'llmops',
+        code: 'manifest',
+        message: m.message,
+      })),
+    });
+  };
+  const publishManifest = async (manifestPath: string): Promise<void> => publishManifestProblems(await loadProject(manifestPath, path.dirname(manifestPath)));
+  const ruleSetForFile = async (file: string) => ruleSetFor(lintConfigFor(await projectFor(file), file));
+  /** Gives an open document its project's lint settings. */
+  const applyProject = async (o: OpenDoc): Promise<void> => {
+    let file: string;
+    try {
+      file = fileURLToPath(o.uri);
+    } catch {
+      return; // untitled: defaults
+    }
+    try {
+      const rs = await ruleSetForFile(file);
+      if (o.doc.ruleSetIs(rs)) return;
+      o.doc.setRuleSet(rs);
+    } catch (e) {
+      log.warn(`lint settings for ${o.uri}: ${(e as Error)?.message ?? e}; using defaults`);
+    }
+  };
+
   const lintFromDisk = async (file: string): Promise<FileLint> => {
     const st = await fs.stat(file).catch((e: unknown) => {
       throw new DatasetReadError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`);
     });
     const hit = diskCache.get(file);
     if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.lint;
-    const lint = await lintDatasetFile(file);
+    const lint = await lintDatasetFile(file, await ruleSetForFile(file));
     diskCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, lint });
     return lint;
   };

@@ -18,6 +18,8 @@ describe('llmops CLI (built bundle)', function () {
     ensureBuilt();
     t = tempDir('cli');
     mkdirSync(join(t.dir, 'data'));
+    // Tiny files: the project turns the file-size advice off (and the CLI must find this manifest).
+    writeFileSync(join(t.dir, 'llmops.yaml'), 'version: 1\nproject: {name: cli-test}\nlint:\n  rules:\n    too-few-examples: off\n');
     writeFileSync(join(t.dir, 'data', 'good.jsonl'), '{"prompt":"a","completion":"b"}\n{"prompt":"c","completion":"d"}\n');
     writeFileSync(join(t.dir, 'data', 'bad.jsonl'), '{"text":"ok"}\n{"text": "x",}\n\n{"text":\n');
     writeFileSync(join(t.dir, 'data', 'binary.jsonl'), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]));

@@ -20,6 +20,7 @@ describe('runtime language server (built bundle over stdio)', function () {
     ensureBuilt();
     t = tempDir('lsp');
     mkdirSync(join(t.dir, 'data'));
+    writeFileSync(join(t.dir, 'llmops.yaml'), 'version: 1\nproject: {name: lsp-test}\nlint:\n  rules:\n    too-few-examples: off\n');
     writeFileSync(join(t.dir, 'data', 'train.jsonl'), [rec(1), rec(2), rec(3)].join('\n') + '\n');
     writeFileSync(join(t.dir, 'data', 'broken.jsonl'), `${rec(1)}\n{"messages": [}\n`);
     writeFileSync(join(t.dir, 'data', 'pretty.jsonl'), JSON.stringify({ text: 'a' }, null, 2) + '\n' + JSON.stringify({ text: 'b' }, null, 2) + '\n');

@@ -1,5 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { lintJsonlText, rewriteAsJsonl } from '../../src/core/lint/jsonl';
+import { lintJsonlText as lintWith, rewriteAsJsonl } from '../../src/core/lint/jsonl';
+import { defaultLintConfig } from '../../src/core/lint/types';
+
+/** The syntax-level behaviour, without the file-size advice that every tiny test file would get. */
+const lintJsonlText = (text: string) => lintWith(text, { ...defaultLintConfig, rules: { 'too-few-examples': 'off' } });
 
 const chat = (u: string) => JSON.stringify({ messages: [{ role: 'user', content: u }, { role: 'assistant', content: 'ok' }] });
 

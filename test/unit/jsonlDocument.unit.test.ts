@@ -62,7 +62,7 @@ describe('JsonlDocument (incremental)', () => {
       text = text.slice(0, offsetOf(line, ch)) + insert + text.slice(offsetOf(endLine, endCh));
       doc.applyChange(insert, { start: { line, character: ch }, end: { line: endLine, character: endCh } });
       assert.equal(doc.getText(), text.replace(/\r\n|\r/g, '\n'), `text diverged at edit ${k}`);
-      const a = doc.lint();
+      const a = doc.settle();
       const b = lintJsonlText(text.replace(/\r\n|\r/g, '\n'));
       assert.deepEqual(a.findings, b.findings, `findings diverged at edit ${k}`);
       assert.equal(a.records, b.records);

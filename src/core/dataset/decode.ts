@@ -9,7 +9,7 @@ export interface Decoded {
   findings: Finding[];
 }
 
-const signatures: [bytes: number[], what: string, advice: string][] = [
+export const signatures: [bytes: number[], what: string, advice: string][] = [
   [[0x1f, 0x8b], 'gzip-compressed', 'decompress it first (gunzip)'],
   [[0x28, 0xb5, 0x2f, 0xfd], 'zstd-compressed', 'decompress it first (zstd -d)'],
   [[0x50, 0x4b, 0x03, 0x04], 'a zip archive', 'extract it first'],
@@ -56,7 +56,7 @@ export function firstInvalidUtf8(buf: Uint8Array): number {
 }
 
 /** Line and UTF-16 column of a byte offset (valid UTF-8 assumed before it). */
-function positionOfByte(buf: Uint8Array, offset: number): { line: number; column: number } {
+export function positionOfByte(buf: Uint8Array, offset: number): { line: number; column: number } {
   let line = 0;
   let lineStart = 0;
   for (let i = buf.indexOf(0x0a); i >= 0 && i < offset; i = buf.indexOf(0x0a, i + 1)) {
@@ -94,22 +94,25 @@ export function decodeDataset(buf: Uint8Array): Decoded {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const text = b.toString('utf8');
   if (isUtf8(b)) return { text, findings: [] };
+  return { text, findings: [invalidUtf8Finding(buf)] };
+}
+
+/**
+ * The invalid-utf8 finding for the first bad sequence of `buf`, which starts at byte `baseOffset`
+ * and line `baseLine` of its file (streamed files are checked piece by piece).
+ */
+export function invalidUtf8Finding(buf: Uint8Array, baseOffset = 0, baseLine = 0): Finding {
   const bad = firstInvalidUtf8(buf);
   const { line, column } = positionOfByte(buf, bad);
   const bytes = Array.from(buf.subarray(bad, Math.min(bad + 4, buf.length)))
     .map((x) => '0x' + x.toString(16).toUpperCase().padStart(2, '0'))
     .join(' ');
-  return {
-    text,
-    findings: [
-      finding(
-        invalidUtf8,
-        line,
-        column,
-        line,
-        column + 1,
-        `Invalid UTF-8 at byte offset ${bad} (bytes ${bytes}): the file must be UTF-8. If it is Latin-1 or Windows-1252 text, re-encode it (iconv -f WINDOWS-1252 -t UTF-8).`,
-      ),
-    ],
-  };
+  return finding(
+    invalidUtf8,
+    baseLine + line,
+    column,
+    baseLine + line,
+    column + 1,
+    `Invalid UTF-8 at byte offset ${baseOffset + bad} (bytes ${bytes}): the file must be UTF-8. If it is Latin-1 or Windows-1252 text, re-encode it (iconv -f WINDOWS-1252 -t UTF-8).`,
+  );
 }

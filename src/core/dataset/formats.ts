@@ -57,14 +57,20 @@ export function summarizeFormats(counts: ArrayLike<number>): FormatSummary {
   let total = 0;
   let best = -1;
   const out: Partial<Record<FormatName, number>> = {};
+  let unknown = 0;
   for (let id = 0; id < counts.length; id++) {
     const n = counts[id];
     if (!n) continue;
-    total += n;
     out[formatNames[id]] = n;
+    // Records of no known format are other rules' findings; they do not make a file "mixed".
+    if (id === 0) {
+      unknown = n;
+      continue;
+    }
+    total += n;
     if (best < 0 || n > counts[best]) best = id;
   }
-  if (total === 0) return { format: null, counts: out };
+  if (total === 0) return { format: unknown ? 'unknown' : null, counts: out };
   if (counts[best] < total * 0.9) return { format: 'mixed', counts: out };
   return { format: formatNames[best], counts: out };
 }

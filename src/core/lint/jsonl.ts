@@ -1,53 +1,12 @@
-import { detectRecordFormat, formatNames, summarizeFormats, type FormatName } from '../dataset/formats';
-import { findJsonSyntaxError, parseConcatenatedJson, type JsonSyntaxError } from '../dataset/jsonSyntax';
+import { formatNames, summarizeFormats, type FormatName } from '../dataset/formats';
+import { parseConcatenatedJson, type JsonSyntaxError } from '../dataset/jsonSyntax';
+import { atLine, LineKind, LineLinter, MAX_SPAN, RuleSet, runFileRules, type LineResult } from './engine';
 import { emptyFile } from './rules/emptyFile';
 import { invalidJson } from './rules/invalidJson';
 import { multilineJsonNotJsonl } from './rules/multilineJsonNotJsonl';
-import { finding, type Finding } from './types';
+import { defaultLintConfig, finding, type Finding, type LintConfig } from './types';
 
-/** Per-line outcome, packed in one small integer: kind in the low 2 bits, format id above. */
-export const enum LineKind {
-  Blank = 0,
-  Record = 1,
-  Invalid = 2,
-}
-
-export const lineKind = (packed: number): LineKind => packed & 3;
-export const lineFormat = (packed: number): number => packed >> 2;
-
-/** Max length of an error's underline: a 50 MB line must not produce a 50 MB range. */
-const MAX_SPAN = 200;
-
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false;
-  }
-  return true;
-}
-
-/**
- * Lints one line (without its terminator). Returns the packed outcome; for invalid lines the syntax
- * error, with offsets relative to the line, is written to `out.error`.
- */
-export function lintLine(line: string, out: { error: JsonSyntaxError | null }): number {
-  const c = line.charCodeAt(0);
-  // Records start with '{' in every format; only other first characters need the blank test.
-  if (c !== 0x7b && isBlank(line)) return LineKind.Blank;
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (e) {
-    out.error = findJsonSyntaxError(line) ?? {
-      // The scanner agreed the text is JSON but V8 did not: report V8's own words.
-      offset: 0,
-      length: Math.min(line.length, MAX_SPAN),
-      message: e instanceof Error ? e.message : String(e),
-    };
-    return LineKind.Invalid;
-  }
-  return LineKind.Record | (detectRecordFormat(value) << 2);
-}
+export { LineKind } from './engine';
 
 export interface InvalidLine {
   line: number;
@@ -70,29 +29,65 @@ export function invalidJsonFinding(line: number, err: JsonSyntaxError): Finding 
   return finding(invalidJson, line, err.offset, line, err.offset + len, `Invalid JSON: ${err.message}`);
 }
 
-interface FileFacts {
-  invalid: InvalidLine[];
-  records: number;
-  formatCounts: ArrayLike<number>;
-  lines: number;
-  /** True when the first non-blank line is invalid (the signature of pretty-printed JSON). */
-  firstContentInvalid: boolean;
-  /** Lazily produces the whole text; only called when the file looks pretty-printed. */
-  text: () => string;
+const byPosition = (a: Finding, b: Finding): number => a.line - b.line || a.column - b.column;
+
+/**
+ * Everything a file's lines produced, in the shape the file-level step needs. Filled by the
+ * streaming linter (CLI, workspace scans) and by the incremental document (editor).
+ */
+export class FileAccumulator {
+  records = 0;
+  lines = 0;
+  firstContentInvalid: boolean | null = null;
+  readonly invalid: InvalidLine[] = [];
+  readonly recordFindings: Finding[] = [];
+  readonly collected: { line: number; collected: unknown[] | null }[] = [];
+  readonly formatCounts = new Array<number>(formatNames.length).fill(0);
+
+  add(line: number, r: LineResult): void {
+    this.lines = line + 1;
+    if (r.kind === LineKind.Blank) return;
+    if (this.firstContentInvalid === null) this.firstContentInvalid = r.kind === LineKind.Invalid;
+    if (r.kind === LineKind.Invalid) {
+      this.invalid.push({ line, error: r.error! });
+      return;
+    }
+    this.records++;
+    this.formatCounts[r.format]++;
+    if (r.findings) for (const f of r.findings) this.recordFindings.push(atLine(f, line));
+    if (r.collected) this.collected.push({ line, collected: r.collected });
+  }
 }
 
-/** File-level step shared by the batch and the incremental linter. */
-export function fileFindings(f: FileFacts): JsonlLint {
-  const fmt = summarizeFormats(f.formatCounts);
-  if (f.invalid.length >= 2 && f.firstContentInvalid) {
-    const multi = detectConcatenated(f.text());
+/**
+ * The file-level step shared by every linter: pretty-printed JSON detection, empty files and the
+ * rules across records. `lineText` resolves targets of file-rule findings (returns '' when the
+ * caller no longer holds the line, e.g. a streamed 1 GB file: the finding then covers column 1).
+ */
+export function finishFile(
+  acc: FileAccumulator,
+  ruleSet: RuleSet,
+  text: (() => string | null) | null,
+  lineText: (line: number) => string,
+  withFileRules = true,
+): JsonlLint {
+  const fmt = summarizeFormats(acc.formatCounts);
+  if (acc.invalid.length >= 2 && acc.firstContentInvalid && text) {
+    const whole = text();
+    const multi = whole === null ? null : detectConcatenated(whole);
     if (multi) return multi;
   }
-  const findings = f.invalid.map((l) => invalidJsonFinding(l.line, l.error));
-  if (f.records === 0 && f.invalid.length === 0) {
+  const findings = acc.invalid.map((l) => invalidJsonFinding(l.line, l.error));
+  for (const f of acc.recordFindings) findings.push(f);
+  if (acc.records === 0 && acc.invalid.length === 0) {
     findings.push(finding(emptyFile, 0, 0, 0, 0, 'Dataset is empty: no records (expected one JSON object per line)'));
   }
-  return { format: fmt.format, formatCounts: fmt.counts, records: f.records, lines: f.lines, findings };
+  if (withFileRules && ruleSet.fileRules.length) {
+    const formatCounts = fmt.counts as Record<string, number>;
+    for (const f of runFileRules(ruleSet, acc.collected, { format: fmt.format, formatCounts, records: acc.records, config: ruleSet.config, lineText })) findings.push(f);
+  }
+  findings.sort(byPosition);
+  return { format: fmt.format, formatCounts: fmt.counts, records: acc.records, lines: acc.lines, findings };
 }
 
 function lineOf(text: string, offset: number, from: number, fromLine: number): number {
@@ -105,10 +100,10 @@ function lineOf(text: string, offset: number, from: number, fromLine: number): n
 function detectConcatenated(text: string): JsonlLint | null {
   const parsed = parseConcatenatedJson(text);
   if (!parsed) return null;
-  const records =
-    parsed.values.length === 1 && Array.isArray(parsed.values[0]) ? (parsed.values[0] as unknown[]) : parsed.values;
+  const records = parsed.values.length === 1 && Array.isArray(parsed.values[0]) ? (parsed.values[0] as unknown[]) : parsed.values;
   const counts = new Array<number>(formatNames.length).fill(0);
-  for (const r of records) counts[detectRecordFormat(r)]++;
+  const linter = new LineLinter(new RuleSet(defaultLintConfig, []));
+  for (const r of records) counts[linter.lint(JSON.stringify(r)).format]++;
   const fmt = summarizeFormats(counts);
   const firstLine = lineOf(text, parsed.starts[0], 0, 0);
   const lastLine = lineOf(text, parsed.ends[parsed.ends.length - 1], parsed.starts[0], firstLine);
@@ -117,13 +112,14 @@ function detectConcatenated(text: string): JsonlLint | null {
     records === parsed.values
       ? `${records.length} pretty-printed JSON ${records.length === 1 ? 'value' : 'values'} spread over ${lines} lines`
       : `one JSON array of ${records.length} records spread over ${lines} lines`;
-  const firstLineText = text.slice(parsed.starts[0], Math.max(parsed.starts[0] + 1, text.indexOf('\n', parsed.starts[0]) >>> 0));
+  const eol = text.indexOf('\n', parsed.starts[0]);
+  const firstLineText = text.slice(parsed.starts[0], eol < 0 ? text.length : eol).replace(/\r$/, '');
   const f = finding(
     multilineJsonNotJsonl,
     firstLine,
     0,
     firstLine,
-    Math.min(firstLineText.replace(/\r$/, '').length || 1, MAX_SPAN),
+    Math.min(firstLineText.length || 1, MAX_SPAN),
     `This file is not JSON Lines: it holds ${shape}. Each record must be on its own line.`,
     { title: multilineJsonNotJsonl.fix!.title, applicability: 'safe', rewrite: 'jsonl-from-concatenated' },
   );
@@ -134,39 +130,52 @@ function detectConcatenated(text: string): JsonlLint | null {
 export function rewriteAsJsonl(text: string, eol = '\n'): string | null {
   const parsed = parseConcatenatedJson(text);
   if (!parsed) return null;
-  const records =
-    parsed.values.length === 1 && Array.isArray(parsed.values[0]) ? (parsed.values[0] as unknown[]) : parsed.values;
+  const records = parsed.values.length === 1 && Array.isArray(parsed.values[0]) ? (parsed.values[0] as unknown[]) : parsed.values;
   return records.map((r) => JSON.stringify(r)).join(eol) + eol;
 }
 
-/** Lints a whole JSONL text in one pass (CLI and workspace scans). */
-export function lintJsonlText(text: string): JsonlLint {
+/** Keeps at most this much text for the pretty-printed check of a streamed file. */
+const MULTILINE_CHECK_LIMIT = 64 * 1024 * 1024;
+
+/** Lints a file line by line as it streams in; memory stays bounded by findings and rule data. */
+export class StreamingLinter {
+  private readonly linter: LineLinter;
+  private readonly acc = new FileAccumulator();
+  private lineNo = 0;
+  private head: string[] | null = [];
+  private headChars = 0;
+
+  constructor(readonly ruleSet: RuleSet = new RuleSet(defaultLintConfig)) {
+    this.linter = new LineLinter(ruleSet);
+  }
+
+  /** One line without its terminator (a trailing CR is fine). */
+  push(line: string): void {
+    if (this.lineNo === 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    if (this.head) {
+      this.headChars += line.length + 1;
+      if (this.headChars > MULTILINE_CHECK_LIMIT) this.head = null;
+      else this.head.push(line);
+    }
+    this.acc.add(this.lineNo++, this.linter.lint(line));
+  }
+
+  finish(): JsonlLint {
+    const head = this.head;
+    return finishFile(this.acc, this.ruleSet, head ? () => head.join('\n') : null, (n) => head?.[n] ?? '');
+  }
+}
+
+/** Lints a whole JSONL text (tests, small files); the CLI streams with StreamingLinter. */
+export function lintJsonlText(text: string, config: LintConfig = defaultLintConfig): JsonlLint {
+  const s = new StreamingLinter(new RuleSet(config));
   const n = text.length;
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let lineNo = 0;
-  let records = 0;
-  let firstContent = -1;
-  let firstContentInvalid = false;
-  const invalid: InvalidLine[] = [];
-  const formatCounts = new Array<number>(formatNames.length).fill(0);
-  const out: { error: JsonSyntaxError | null } = { error: null };
+  let pos = 0;
   while (pos < n) {
     let nl = text.indexOf('\n', pos);
     if (nl < 0) nl = n;
-    const packed = lintLine(text.slice(pos, nl), out);
-    const kind = packed & 3;
-    if (kind === LineKind.Record) {
-      records++;
-      formatCounts[packed >> 2]++;
-    } else if (kind === LineKind.Invalid) {
-      invalid.push({ line: lineNo, error: out.error! });
-    }
-    if (kind !== LineKind.Blank && firstContent < 0) {
-      firstContent = lineNo;
-      firstContentInvalid = kind === LineKind.Invalid;
-    }
+    s.push(text.slice(pos, nl));
     pos = nl + 1;
-    lineNo++;
   }
-  return fileFindings({ invalid, records, formatCounts, lines: lineNo, firstContentInvalid, text: () => text });
+  return s.finish();
 }

@@ -1,6 +1,7 @@
-import { formatNames } from '../dataset/formats';
-import type { JsonSyntaxError } from '../dataset/jsonSyntax';
-import { fileFindings, LineKind, lintLine, type InvalidLine, type JsonlLint } from './jsonl';
+import { atLine, LineLinter, RuleSet, runFileRules, type LineResult } from './engine';
+import { FileAccumulator, finishFile, type JsonlLint } from './jsonl';
+import { summarizeFormats } from '../dataset/formats';
+import { defaultLintConfig, type Finding } from './types';
 
 export interface Position {
   line: number;
@@ -11,7 +12,6 @@ export interface Range {
   end: Position;
 }
 
-const DIRTY = -1;
 const LINE_BREAK = /\r\n|\r|\n/;
 
 /** Splice that survives inserting 1,000,000 lines (spread arguments have an engine limit). */
@@ -24,22 +24,32 @@ function splice<T>(arr: T[], start: number, deleteCount: number, items: T[]): T[
 }
 
 /**
- * A JSON Lines document kept as lines, with the lint outcome of each line cached. Edits (LSP
- * incremental changes) mark only the touched lines dirty, so a keystroke in a 100,000-line file
- * re-parses one line; the file-level pass that follows only walks small integers.
+ * A JSON Lines document kept as lines, with each line's lint result cached. Edits (LSP incremental
+ * changes) mark only the touched lines dirty, so a keystroke in a 100,000-line file re-lints one
+ * record. Rules across records (duplicates, …) run in `settle()`, which the server calls once typing
+ * pauses; until then their last findings stay on their (shifted) lines.
  */
 export class JsonlDocument {
   private lines: string[];
-  private packed: number[];
-  private errors: (JsonSyntaxError | null)[];
-  /** Lines re-parsed by the last `lint()`; tests and benchmarks read it. */
+  private results: (LineResult | null)[];
+  /** File-rule findings per line (on line 0), from the last settle(); undefined where stale. */
+  private fileFindings: (Finding[] | undefined)[];
+  private linter: LineLinter;
+  /** Lines re-linted by the last `lint()`; tests and benchmarks read it. */
   lastReparsed = 0;
   private cached: JsonlLint | null = null;
+  private acc: FileAccumulator | null = null;
+  /** True when records changed since the last settle(). */
+  unsettled = true;
 
-  constructor(text: string) {
+  constructor(
+    text: string,
+    private ruleSet: RuleSet = new RuleSet(defaultLintConfig),
+  ) {
     this.lines = text.split(LINE_BREAK);
-    this.packed = new Array<number>(this.lines.length).fill(DIRTY);
-    this.errors = new Array<JsonSyntaxError | null>(this.lines.length).fill(null);
+    this.results = new Array<LineResult | null>(this.lines.length).fill(null);
+    this.fileFindings = new Array<Finding[] | undefined>(this.lines.length).fill(undefined);
+    this.linter = new LineLinter(ruleSet);
   }
 
   get lineCount(): number {
@@ -54,13 +64,28 @@ export class JsonlDocument {
     return this.lines.join(eol);
   }
 
+  ruleSetIs(ruleSet: RuleSet): boolean {
+    return this.ruleSet === ruleSet;
+  }
+
+  /** New rules or severities: every line is linted again. */
+  setRuleSet(ruleSet: RuleSet): void {
+    this.ruleSet = ruleSet;
+    this.linter = new LineLinter(ruleSet);
+    this.results.fill(null);
+    this.fileFindings.fill(undefined);
+    this.cached = null;
+    this.unsettled = true;
+  }
+
   /** Applies one LSP content change; without a range the text replaces the document. */
   applyChange(text: string, range?: Range): void {
     this.cached = null;
+    this.unsettled = true;
     if (!range) {
       this.lines = text.split(LINE_BREAK);
-      this.packed = new Array<number>(this.lines.length).fill(DIRTY);
-      this.errors = new Array<JsonSyntaxError | null>(this.lines.length).fill(null);
+      this.results = new Array<LineResult | null>(this.lines.length).fill(null);
+      this.fileFindings = new Array<Finding[] | undefined>(this.lines.length).fill(undefined);
       return;
     }
     const last = this.lines.length - 1;
@@ -75,55 +100,83 @@ export class JsonlDocument {
     inserted[inserted.length - 1] += suffix;
     const removed = end.line - start.line + 1;
     this.lines = splice(this.lines, start.line, removed, inserted);
-    this.packed = splice(this.packed, start.line, removed, new Array<number>(inserted.length).fill(DIRTY));
-    this.errors = splice(this.errors, start.line, removed, new Array<JsonSyntaxError | null>(inserted.length).fill(null));
+    this.results = splice(this.results, start.line, removed, new Array<LineResult | null>(inserted.length).fill(null));
+    this.fileFindings = splice(this.fileFindings, start.line, removed, new Array<Finding[] | undefined>(inserted.length).fill(undefined));
   }
 
+  /** Per-record findings now, plus the file-rule findings of the last settle() on unchanged lines. */
   lint(): JsonlLint {
     if (this.cached) {
       this.lastReparsed = 0;
       return this.cached;
     }
-    const { lines, packed, errors } = this;
-    const out: { error: JsonSyntaxError | null } = { error: null };
-    const invalid: InvalidLine[] = [];
-    const formatCounts = new Array<number>(formatNames.length).fill(0);
-    let records = 0;
+    const { lines, results } = this;
+    const acc = new FileAccumulator();
     let reparsed = 0;
-    let firstContentInvalid: boolean | null = null;
     // A final line terminator does not start a record line.
     const n = lines.length > 1 && lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
     for (let i = 0; i < n; i++) {
-      let p = packed[i];
-      if (p === DIRTY) {
+      let r = results[i];
+      if (r === null) {
         let line = lines[i];
-        const bom = i === 0 && line.charCodeAt(0) === 0xfeff ? 1 : 0;
+        const bom = i === 0 && line.charCodeAt(0) === 0xfeff;
         if (bom) line = line.slice(1);
-        out.error = null;
-        p = lintLine(line, out);
-        packed[i] = p;
-        const err = out.error as JsonSyntaxError | null; // written by lintLine
-        errors[i] = err && bom ? { ...err, offset: err.offset + 1 } : err;
+        r = this.linter.lint(line);
+        if (bom) r = shiftResult(r, 1);
+        results[i] = r;
         reparsed++;
       }
-      const kind = p & 3;
-      if (kind === LineKind.Record) {
-        records++;
-        formatCounts[p >> 2]++;
-      } else if (kind === LineKind.Invalid) {
-        invalid.push({ line: i, error: errors[i]! });
-      }
-      if (kind !== LineKind.Blank && firstContentInvalid === null) firstContentInvalid = kind === LineKind.Invalid;
+      acc.add(i, r);
     }
+    acc.lines = n;
     this.lastReparsed = reparsed;
-    this.cached = fileFindings({
-      invalid,
-      records,
-      formatCounts,
-      lines: n,
-      firstContentInvalid: firstContentInvalid === true,
-      text: () => this.getText(),
-    });
-    return this.cached;
+    this.acc = acc;
+    const out = finishFile(acc, this.ruleSet, () => this.getText(), (k) => this.line(k), false);
+    if (out.findings.length !== 1 || out.findings[0].rule !== 'multiline-json-not-jsonl') {
+      for (let i = 0; i < n; i++) {
+        const ff = this.fileFindings[i];
+        if (ff) for (const f of ff) out.findings.push(atLine(f, i));
+      }
+      out.findings.sort((a, b) => a.line - b.line || a.column - b.column);
+    }
+    this.cached = out;
+    return out;
   }
+
+  /** Runs the rules across records (duplicates, balance, …) and returns the complete lint. */
+  settle(): JsonlLint {
+    const base = this.lint();
+    if (!this.unsettled) return base;
+    this.unsettled = false;
+    const acc = this.acc!;
+    this.fileFindings.fill(undefined);
+    if (this.ruleSet.fileRules.length && !(base.findings.length === 1 && base.findings[0].rule === 'multiline-json-not-jsonl')) {
+      const fmt = summarizeFormats(acc.formatCounts);
+      const found = runFileRules(this.ruleSet, acc.collected, {
+        format: fmt.format,
+        formatCounts: fmt.counts as Record<string, number>,
+        records: acc.records,
+        config: this.ruleSet.config,
+        lineText: (k) => this.line(k),
+      });
+      for (const f of found) (this.fileFindings[f.line] ??= []).push(atLine(f, -f.line));
+    }
+    this.cached = null;
+    return this.lint();
+  }
+}
+
+function shiftFinding(f: Finding, by: number): Finding {
+  const out: Finding = { ...f, column: f.column + by, endColumn: f.endColumn + by };
+  if (f.fix?.edits) out.fix = { ...f.fix, edits: f.fix.edits.map((e) => ({ ...e, startColumn: e.startColumn + by, endColumn: e.endColumn + by })) };
+  return out;
+}
+
+/** Moves a first-line result right by the BOM the linter did not see. */
+function shiftResult(r: LineResult, by: number): LineResult {
+  return {
+    ...r,
+    error: r.error ? { ...r.error, offset: r.error.offset + by } : null,
+    findings: r.findings ? r.findings.map((f) => shiftFinding(f, by)) : null,
+  };
 }

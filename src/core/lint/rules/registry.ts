@@ -1,12 +1,54 @@
 import type { Rule } from '../types';
-import { invalidJson } from './invalidJson';
-import { multilineJsonNotJsonl } from './multilineJsonNotJsonl';
 import { binaryFile } from './binaryFile';
-import { invalidUtf8 } from './invalidUtf8';
+import { emptyContent } from './emptyContent';
 import { emptyFile } from './emptyFile';
+import { emptyMessages } from './emptyMessages';
+import { identicalChosenRejected } from './identicalChosenRejected';
+import { missingRejected } from './missingRejected';
+import { noTrainableTokens } from './noTrainableTokens';
+import { mixedFormats } from './mixedFormats';
+import { missingMessages } from './missingMessages';
+import { unrecognizedFormat } from './unrecognizedFormat';
+import { tooFewExamples } from './tooFewExamples';
+import { labelImbalance } from './labelImbalance';
+import { schemaMismatch } from './schemaMismatch';
+import { invalidJson } from './invalidJson';
+import { invalidUtf8 } from './invalidUtf8';
+import { invalidWeight } from './invalidWeight';
+import { missingAssistantMessage } from './missingAssistantMessage';
+import { missingContent } from './missingContent';
+import { multilineJsonNotJsonl } from './multilineJsonNotJsonl';
+import { notAnObject } from './notAnObject';
+import { roleOrder } from './roleOrder';
+import { unknownKey } from './unknownKey';
+import { unknownRole } from './unknownRole';
 
 /** Every rule, in code order. Codes and names are stable: never renumber or rename. */
-export const rules: readonly Rule[] = [invalidJson, multilineJsonNotJsonl, binaryFile, invalidUtf8, emptyFile];
+export const rules: readonly Rule[] = [
+  invalidJson,
+  multilineJsonNotJsonl,
+  binaryFile,
+  invalidUtf8,
+  emptyFile,
+  notAnObject,
+  emptyMessages,
+  unknownKey,
+  unknownRole,
+  missingContent,
+  missingAssistantMessage,
+  roleOrder,
+  emptyContent,
+  invalidWeight,
+  identicalChosenRejected,
+  missingRejected,
+  noTrainableTokens,
+  mixedFormats,
+  missingMessages,
+  unrecognizedFormat,
+  tooFewExamples,
+  labelImbalance,
+  schemaMismatch,
+].sort((a, b) => a.code.localeCompare(b.code));
 
 export function findRule(codeOrName: string): Rule | undefined {
   const key = codeOrName.trim();

@@ -1,0 +1,40 @@
+import type { FileRule, Target } from '../types';
+import { wholeRecord } from './wholeRecord';
+
+interface Item {
+  format: string;
+  target: Target;
+}
+
+export const mixedFormats: FileRule<Item> = {
+  code: 'LD016',
+  name: 'mixed-formats',
+  scope: 'file',
+  defaultSeverity: 'error',
+  summary: 'The file mixes records of different dataset formats.',
+  doc: {
+    what: 'Flags the first record of every format that is not the file\'s main one (for example a few Alpaca records in an OpenAI chat file), with the counts of each format.',
+    why: 'A trainer reads a file with one format: `datasets` infers the columns from the first rows and fails or fills the rest with nulls; OpenAI rejects the file. Mixed files come from concatenating exports.',
+    example: '{"messages": [...]}\n{"instruction": "Summarise", "input": "...", "output": "..."}',
+    useInstead: 'Convert every record to one format, or keep one file per format.',
+  },
+  collect(record, ctx) {
+    if (ctx.format === 'unknown' || typeof record !== 'object' || record === null || Array.isArray(record)) return undefined;
+    return { format: ctx.format, target: wholeRecord(ctx.text) };
+  },
+  finish(items) {
+    const counts = new Map<string, number>();
+    for (const it of items) counts.set(it.data.format, (counts.get(it.data.format) ?? 0) + 1);
+    if (counts.size < 2) return [];
+    const [main] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
+    const summary = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([f, n]) => `${n} ${f}`).join(', ');
+    const seen = new Set<string>();
+    const out = [];
+    for (const it of items) {
+      if (it.data.format === main || seen.has(it.data.format)) continue;
+      seen.add(it.data.format);
+      out.push({ line: it.line, target: it.data.target, message: `This ${it.data.format} record is in ${/^[aeiou]/.test(main) ? 'an' : 'a'} ${main} file (${summary}): one file, one format` });
+    }
+    return out;
+  },
+};

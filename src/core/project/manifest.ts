@@ -1,0 +1,154 @@
+/**
+ * The `llmops.yaml` project manifest: its zod schema (schemas/llmops.schema.json is generated from
+ * it) and a parser that reports every problem at the exact range of the offending key or value.
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { z } from 'zod';
+import { formatNames } from '../dataset/formats';
+import { issueProblems } from '../dataset/schemas';
+
+const ruleSetting = z.enum(['off', 'info', 'warning', 'error']);
+
+/** The `llmops.yaml` project manifest. */
+export const manifestSchema = z
+  .strictObject({
+    version: z.literal(1, { error: 'Unsupported manifest version: expected 1' }).describe('Manifest format version; always 1'),
+    project: z
+      .strictObject({
+        name: z.string().min(1).describe('Project name'),
+        use_case: z.string().optional().describe('What the model is for, in one sentence'),
+        description: z.string().optional(),
+      })
+      .describe('What this project is'),
+    volume: z
+      .strictObject({
+        monthly_requests: z.number().int().nonnegative().optional().describe('Expected requests per month in production'),
+        avg_prompt_tokens: z.number().nonnegative().optional().describe('Average prompt tokens per request (system prompt, tools and conversation included)'),
+        avg_output_tokens: z.number().nonnegative().optional().describe('Average generated tokens per request'),
+      })
+      .optional()
+      .describe('Expected production traffic: drives the cost estimates and the ROI of customising a model'),
+    base_model: z.string().optional().describe('Base model: a Hugging Face hub id or a local folder'),
+    datasets: z
+      .strictObject({
+        train: z.string().optional().describe('Training set (JSONL), relative to this file'),
+        eval: z.string().optional().describe('Evaluation set (JSONL), relative to this file'),
+        preferences: z.string().optional().describe('Preference pairs (JSONL) for DPO, relative to this file'),
+      })
+      .catchall(z.string())
+      .optional()
+      .describe('Dataset files by role; other names are allowed'),
+    lint: z
+      .strictObject({
+        format: z.enum(formatNames).optional().describe('Force this record format instead of detecting it per record'),
+        rules: z
+          .record(z.string().regex(/^([A-Za-z]{2}\d{3}|[a-z0-9]+(-[a-z0-9]+)*)$/, 'Expected a rule code (LD001) or a kebab-case rule name'), ruleSetting)
+          .optional()
+          .describe('Severity per rule, by code or name: off, info, warning or error'),
+        near_duplicate_threshold: z.number().min(0).max(1).optional().describe('Similarity (0..1) above which two records count as near duplicates'),
+        min_examples: z.number().int().nonnegative().optional().describe('Fewest training examples before the linter warns'),
+      })
+      .optional()
+      .describe('Dataset lint options'),
+    prices: z.record(z.string(), z.looseObject({})).optional().describe('Price overrides per model or provider'),
+    decision: z.looseObject({}).optional().describe('Inputs and results of the customise-or-not decision'),
+  })
+  .meta({ title: 'LLMOps Workbench project manifest (llmops.yaml)' });
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** One problem in the manifest text, 0-based positions (UTF-16 columns, as LSP counts them). */
+export interface ManifestProblem {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  message: string;
+  /** YAML warnings (an unresolved tag, …) are warnings; everything else is an error. */
+  severity: 'error' | 'warning';
+  /** The key path of a schema problem; absent for YAML syntax problems. */
+  path?: (string | number)[];
+}
+
+export interface ParsedManifest {
+  /** Present only when there is no error. */
+  manifest?: Manifest;
+  problems: ManifestProblem[];
+}
+
+/** Parses and validates `llmops.yaml` text. Never throws. */
+export function parseManifest(text: string): ParsedManifest {
+  const lc = new LineCounter();
+  const problems: ManifestProblem[] = [];
+  const at = (start: number, end: number, message: string, severity: 'error' | 'warning' = 'error', path?: (string | number)[]): void => {
+    const s = lc.linePos(start);
+    const e = lc.linePos(Math.max(start, end));
+    const p: ManifestProblem = { line: s.line - 1, column: s.col - 1, endLine: e.line - 1, endColumn: e.col - 1, message, severity };
+    if (path) p.path = path;
+    problems.push(p);
+  };
+  try {
+    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+    for (const e of doc.errors) at(e.pos[0], e.pos[1], e.message);
+    for (const w of doc.warnings) at(w.pos[0], w.pos[1], w.message, 'warning');
+    if (doc.errors.length) return { problems };
+    if (doc.contents === null) {
+      at(0, 0, 'The manifest is empty: it needs at least `version: 1` and `project: {name}`');
+      return { problems };
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    const r = manifestSchema.safeParse(value);
+    if (r.success) return { manifest: r.data, problems };
+    for (const p of issueProblems(r.error.issues, value)) {
+      const [start, end] = rangeOf(doc, p.path, p.code === 'unrecognized_keys' || p.code === 'invalid_key');
+      at(start, end, p.message, 'error', p.path);
+    }
+    return { problems };
+  } catch (err) {
+    at(0, 0, `Could not read the manifest: ${err instanceof Error ? err.message : String(err)}`);
+    return { problems };
+  }
+}
+
+/**
+ * Source range of the node at `path`: the key itself when `key` is set; otherwise the value, or its
+ * key when the value is empty or a multi-line block (underlining a whole block helps nobody). A path
+ * that does not exist (a missing key) resolves to the key of its nearest existing parent.
+ */
+function rangeOf(doc: Document, path: readonly (string | number)[], key: boolean): [number, number] {
+  let node: unknown = doc.contents;
+  let keyNode: Node | undefined;
+  for (const seg of path) {
+    let next: unknown;
+    let nextKey: Node | undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+      if (pair) {
+        next = pair.value;
+        nextKey = pair.key as Node;
+      }
+    } else if (isSeq(node) && typeof seg === 'number') {
+      next = node.items[seg];
+    }
+    if (next === undefined && nextKey === undefined) return fallback(doc, node, keyNode);
+    node = next;
+    keyNode = nextKey;
+  }
+  if (key && keyNode?.range) return [keyNode.range[0], keyNode.range[1]];
+  const v = node as Node | null | undefined;
+  const r = v?.range;
+  if (r && r[1] > r[0] && !(v && (isMap(v) || isSeq(v)) && v.flow !== true && keyNode)) return [r[0], r[1]];
+  if (keyNode?.range) return [keyNode.range[0], keyNode.range[1]];
+  return r ? [r[0], r[1]] : [0, 0];
+}
+
+/** Where to report something missing inside `parent`: its key, or for the root its first key. */
+function fallback(doc: Document, parent: unknown, parentKey: Node | undefined): [number, number] {
+  if (parentKey?.range) return [parentKey.range[0], parentKey.range[1]];
+  if (parent === doc.contents && isMap(parent)) {
+    const first = parent.items[0]?.key as Node | undefined;
+    if (first?.range) return [first.range[0], first.range[1]];
+  }
+  const r = (parent as Node | null)?.range;
+  return r ? [r[0], r[1]] : [0, 0];
+}
