@@ -15,7 +15,9 @@ import {
   type InitializeParams,
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
+import { convertibleToChat, convertTextToOpenAIChat } from '../core/dataset/convert';
 import { decodeDataset } from '../core/dataset/decode';
+import { detectRecordFormat, formatNames } from '../core/dataset/formats';
 import { rewriteAsJsonl } from '../core/lint/jsonl';
 import { JsonlDocument } from '../core/lint/jsonlDocument';
 import type { Finding, Fix, Severity } from '../core/lint/types';
@@ -31,6 +33,9 @@ import {
 import { DatasetReadError, findDatasets, lintDatasetFile, type FileLint } from './datasetFiles';
 import { findManifest, lintConfigFor, loadProject, MANIFEST, ruleSetFor, type Project } from './project';
 import { version } from './version';
+
+/** Code action kind of the whole-file conversion (shown in the lightbulb and the Refactor menu). */
+const CONVERT_KIND = 'refactor.rewrite.llmops.toOpenAIChat';
 
 const severityMap: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -177,7 +182,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CONVERT_KIND], resolveProvider: true },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'llmops-runtime', version },
@@ -288,6 +293,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         edit: { changes: { [p.textDocument.uri]: edits } },
       });
     }
+    if (o) {
+      const counts = o.doc.lint().formatCounts as Record<string, number>;
+      const n = Object.entries(counts).reduce((a, [f, c]) => a + (convertibleToChat.has(f) ? c : 0), 0);
+      if (n > 0) {
+        // The edit is computed only if the user picks the action (codeAction/resolve).
+        actions.push({ title: `Convert ${n} record${n === 1 ? '' : 's'} to OpenAI chat format`, kind: CONVERT_KIND, data: { convert: p.textDocument.uri } });
+      }
+    }
     return actions;
   });
 
@@ -334,6 +347,19 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       log.warn(`lint settings for ${o.uri}: ${(e as Error)?.message ?? e}; using defaults`);
     }
   };
+
+  connection.onCodeActionResolve((action) => {
+    const uri = (action.data as { convert?: string } | undefined)?.convert;
+    const o = uri ? open.get(uri) : undefined;
+    if (!uri || !o) return action;
+    const lines: string[] = [];
+    for (let i = 0; i < o.doc.lineCount; i++) lines.push(o.doc.line(i));
+    const r = convertTextToOpenAIChat(lines, (v) => formatNames[detectRecordFormat(v)]);
+    const last = o.doc.lineCount - 1;
+    action.edit = { changes: { [uri]: [{ range: { start: { line: 0, character: 0 }, end: { line: last, character: o.doc.line(last).length } }, newText: r.text }] } };
+    log.info(`convert to OpenAI chat: ${r.converted} records converted, ${r.kept} kept as they were`);
+    return action;
+  });
 
   const lintFromDisk = async (file: string): Promise<FileLint> => {
     const st = await fs.stat(file).catch((e: unknown) => {

@@ -149,4 +149,44 @@ describe('runtime language server (built bundle over stdio)', function () {
     assert.equal(p.diagnostics.length, 6);
     assert.match(String(p.diagnostics[5].message), /15 more problems not shown/);
   });
+
+  it('applies llmops.yaml severities, reports manifest problems at their position, and reloads on change', async () => {
+    const u = uri('data/roles.jsonl');
+    const text = '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}], "id": 1}\n';
+    await client.open(u, text);
+    const first = await client.waitForDiagnostics(u, (p) => p.diagnostics.length > 0);
+    assert.deepEqual(first.diagnostics.map((d) => [d.code, d.severity]), [['unknown-key', 2]]);
+    // Turn the rule off in the manifest, with a typo elsewhere to be reported.
+    writeFileSync(join(t.dir, 'llmops.yaml'), 'version: 1\nproject: {name: lsp-test}\nlint:\n  rules:\n    too-few-examples: off\n    unknown-key: off\n  min_exampels: 3\n');
+    const manifestUri = uri('llmops.yaml');
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: manifestUri, type: 2 }] });
+    const problems = await client.waitForDiagnostics(manifestUri, (p) => p.diagnostics.length > 0);
+    assert.equal(problems.diagnostics[0].range.start.line, 6);
+    assert.match(String(problems.diagnostics[0].message), /min_exampels/);
+    // The manifest has an error: defaults apply, so unknown-key stays; fix it and the rule goes off.
+    writeFileSync(join(t.dir, 'llmops.yaml'), 'version: 1\nproject: {name: lsp-test}\nlint:\n  rules:\n    too-few-examples: off\n    unknown-key: off\n');
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: manifestUri, type: 2 }] });
+    await client.waitForDiagnostics(manifestUri, (p) => p.diagnostics.length === 0);
+    await client.waitForDiagnostics(u, (p) => p.diagnostics.length === 0);
+  });
+
+  it('converts an Alpaca file to OpenAI chat in one edit (resolved on demand)', async () => {
+    const u = uri('data/alpaca.jsonl');
+    const text = '{"instruction": "Add a task", "input": "", "output": "Added."}\n{"instruction": "List", "input": "", "output": "None"}\n';
+    await client.open(u, text);
+    await client.waitForDiagnostics(u);
+    const actions = (await client.conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: u },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [] },
+    })) as { title: string; kind: string; edit?: unknown; data: unknown }[];
+    const convert = actions.find((a) => a.kind === 'refactor.rewrite.llmops.toOpenAIChat');
+    assert.ok(convert, JSON.stringify(actions));
+    assert.equal(convert.title, 'Convert 2 records to OpenAI chat format');
+    assert.equal(convert.edit, undefined);
+    const resolved = (await client.conn.sendRequest('codeAction/resolve', convert)) as { edit: { changes: Record<string, { newText: string }[]> } };
+    const out = resolved.edit.changes[u][0].newText.split('\n');
+    assert.deepEqual(JSON.parse(out[0]), { messages: [{ role: 'user', content: 'Add a task' }, { role: 'assistant', content: 'Added.' }] });
+    assert.equal(out.length, 3);
+  });
 });

@@ -31,8 +31,23 @@ export interface MessageList {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The chat message lists of a record, by format (conversational TRL formats included). */
+let lastRecord: unknown;
+let lastFormat = '';
+let lastLists: MessageList[] = [];
+
+/**
+ * The chat message lists of a record, by format (conversational TRL formats included). Every rule
+ * asks for them, one after another on the same record: the last answer is reused.
+ */
 export function messageLists(record: Record<string, unknown>, format: string): MessageList[] {
+  if (record === lastRecord && format === lastFormat) return lastLists;
+  lastRecord = record;
+  lastFormat = format;
+  lastLists = collectLists(record, format);
+  return lastLists;
+}
+
+function collectLists(record: Record<string, unknown>, format: string): MessageList[] {
   const out: MessageList[] = [];
   const add = (path: JsonPath, v: unknown, kind: MessageList['kind']) => {
     if (Array.isArray(v)) out.push({ path, messages: v, kind });

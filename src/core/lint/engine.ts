@@ -40,7 +40,10 @@ function isBlank(s: string): boolean {
 export function resolveTarget(text: string, target: Target): { column: number; endColumn: number } {
   let offset: number;
   let length: number;
-  if ('path' in target) {
+  if ('wholeLine' in target) {
+    offset = 0;
+    length = text.length;
+  } else if ('path' in target) {
     const r = locateJsonPath(text, target.path, target.part ?? 'value');
     if (r) ({ offset, length } = r);
     else {
@@ -54,6 +57,8 @@ export function resolveTarget(text: string, target: Target): { column: number; e
 function toFix(text: string, fix: RecordFix | undefined): Fix | undefined {
   if (!fix) return undefined;
   const edits: Edit[] = fix.edits.map((e) => {
+    // The line and its terminator (removing a record).
+    if ('wholeLine' in e.target) return { startLine: 0, startColumn: 0, endLine: 1, endColumn: 0, newText: e.newText };
     if ('path' in e.target) {
       // Edits replace the whole key or value, not a capped underline.
       const r = locateJsonPath(text, e.target.path, e.target.part ?? 'value');

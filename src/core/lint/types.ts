@@ -70,7 +70,7 @@ export type JsonPath = readonly (string | number)[];
  * Where a finding points inside its record's line: a JSON path (resolved to the exact key or value
  * range only when a finding is reported) or a raw range of the line.
  */
-export type Target = { path: JsonPath; part?: 'key' | 'value' } | { offset: number; length: number };
+export type Target = { path: JsonPath; part?: 'key' | 'value' } | { offset: number; length: number } | { wholeLine: true };
 
 /** A fix inside one record, edits addressed like findings. */
 export interface RecordFix {

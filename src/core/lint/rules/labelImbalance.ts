@@ -1,13 +1,9 @@
 import { contentText, isObj } from '../../dataset/messages';
-import type { FileRule, Target } from '../types';
-import { wholeRecord } from './wholeRecord';
+import type { FileRule } from '../types';
 
-interface Item {
-  /** KTO label, or the final answer of a classification-like record. */
-  label: string;
-  kto: boolean;
-  target: Target;
-}
+/** KTO label ('kto:true' / 'kto:false'), a short final answer, or LONG (not label-like). */
+type Item = string;
+const LONG = '\u0000long';
 
 /** Answers this short, from this few distinct values, look like class labels. */
 const MAX_LABEL_CHARS = 32;
@@ -41,34 +37,37 @@ export const labelImbalance: FileRule<Item> = {
   collect(record, ctx) {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) return undefined;
     const r = record as Record<string, unknown>;
-    if (ctx.format === 'kto' && typeof r.label === 'boolean') return { label: String(r.label), kto: true, target: { path: ['label'] } };
+    if (ctx.format === 'kto' && typeof r.label === 'boolean') return r.label ? 'kto:true' : 'kto:false';
     const a = finalAnswer(r, ctx.format);
     if (a === null) return undefined;
+    // Long answers are the common case: decide before allocating a normalised copy.
+    if (a.length > MAX_LABEL_CHARS * 2) return LONG;
     const label = a.trim().toLowerCase();
-    return label.length > 0 && label.length <= MAX_LABEL_CHARS ? { label, kto: false, target: wholeRecord(ctx.text) } : { label: '', kto: false, target: wholeRecord(ctx.text) };
+    return label.length > 0 && label.length <= MAX_LABEL_CHARS ? label : LONG;
   },
   finish(items, ctx) {
-    const kto = items.filter((i) => i.data.kto);
+    const kto = items.filter((i) => i.data.startsWith('kto:'));
+    const at = { path: ['label'] };
     if (kto.length) {
-      const pos = kto.filter((i) => i.data.label === 'true').length;
+      const pos = kto.filter((i) => i.data === 'kto:true').length;
       const neg = kto.length - pos;
-      if (pos === 0 || neg === 0) return [{ line: kto[0].line, target: kto[0].data.target, message: `All ${kto.length} KTO labels are ${pos ? 'true' : 'false'}: KTO needs both desirable and undesirable examples` }];
+      if (pos === 0 || neg === 0) return [{ line: kto[0].line, target: at, message: `All ${kto.length} KTO labels are ${pos ? 'true' : 'false'}: KTO needs both desirable and undesirable examples` }];
       const ratio = pos / neg;
       if (ratio < 1 || ratio > 4 / 3) {
         const w = (neg / pos).toFixed(2);
-        return [{ line: kto[0].line, target: kto[0].data.target, message: `KTO labels are ${pos} desirable : ${neg} undesirable (${ratio.toFixed(2)}:1); TRL recommends 1:1 to 4:3 — rebalance or set desirable_weight ≈ ${w}` }];
+        return [{ line: kto[0].line, target: at, message: `KTO labels are ${pos} desirable : ${neg} undesirable (${ratio.toFixed(2)}:1); TRL recommends 1:1 to 4:3 — rebalance or set desirable_weight ≈ ${w}` }];
       }
       return [];
     }
-    if (items.length < MIN_RECORDS || items.length < ctx.records * 0.9 || items.some((i) => i.data.label === '')) return [];
+    if (items.length < MIN_RECORDS || items.length < ctx.records * 0.9 || items.some((i) => i.data === LONG)) return [];
     const counts = new Map<string, number>();
-    for (const i of items) counts.set(i.data.label, (counts.get(i.data.label) ?? 0) + 1);
+    for (const i of items) counts.set(i.data, (counts.get(i.data) ?? 0) + 1);
     if (counts.size < 2 || counts.size > MAX_CLASSES) return [];
     const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
     const [big, small] = [sorted[0], sorted[sorted.length - 1]];
     if (big[1] <= small[1] * 5) return [];
-    const first = items.find((i) => i.data.label === big[0])!;
+    const first = items.find((i) => i.data === big[0])!;
     const dist = sorted.map(([l, n]) => `"${l}" ${n}`).join(', ');
-    return [{ line: first.line, target: first.data.target, message: `Answers look like class labels and are imbalanced: ${dist}. The model may learn to always answer "${big[0]}"` }];
+    return [{ line: first.line, target: { path: [] }, message: `Answers look like class labels and are imbalanced: ${dist}. The model may learn to always answer "${big[0]}"` }];
   },
 };

@@ -1,12 +1,7 @@
-import type { FileRule, Target } from '../types';
-import { wholeRecord } from './wholeRecord';
+import type { FileRule } from '../types';
 
-interface Item {
-  format: string;
-  target: Target;
-}
-
-export const mixedFormats: FileRule<Item> = {
+/** Collected per record: its format name (a shared string: nothing allocated per record). */
+export const mixedFormats: FileRule<string> = {
   code: 'LD016',
   name: 'mixed-formats',
   scope: 'file',
@@ -20,20 +15,20 @@ export const mixedFormats: FileRule<Item> = {
   },
   collect(record, ctx) {
     if (ctx.format === 'unknown' || typeof record !== 'object' || record === null || Array.isArray(record)) return undefined;
-    return { format: ctx.format, target: wholeRecord(ctx.text) };
+    return ctx.format;
   },
   finish(items) {
     const counts = new Map<string, number>();
-    for (const it of items) counts.set(it.data.format, (counts.get(it.data.format) ?? 0) + 1);
+    for (const it of items) counts.set(it.data, (counts.get(it.data) ?? 0) + 1);
     if (counts.size < 2) return [];
     const [main] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
     const summary = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([f, n]) => `${n} ${f}`).join(', ');
     const seen = new Set<string>();
     const out = [];
     for (const it of items) {
-      if (it.data.format === main || seen.has(it.data.format)) continue;
-      seen.add(it.data.format);
-      out.push({ line: it.line, target: it.data.target, message: `This ${it.data.format} record is in ${/^[aeiou]/.test(main) ? 'an' : 'a'} ${main} file (${summary}): one file, one format` });
+      if (it.data === main || seen.has(it.data)) continue;
+      seen.add(it.data);
+      out.push({ line: it.line, target: { path: [] }, message: `This ${it.data} record is in ${/^[aeiou]/.test(main) ? 'an' : 'a'} ${main} file (${summary}): one file, one format` });
     }
     return out;
   },
