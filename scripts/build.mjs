@@ -28,6 +28,9 @@ if (!watch && !args.has('--no-typecheck') && !args.has('--if-missing')) {
     console.error('build: schemas/ is stale: run npm run schemas');
     process.exit(1);
   }
+  // The rules reference page is generated from the rule docs, like `llmops explain`.
+  const docsCheck = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'rulesDoc.ts'), '--check'], { stdio: 'inherit', cwd: root });
+  if (docsCheck.status !== 0) process.exit(1);
 }
 
 const common = {
@@ -72,6 +75,9 @@ const bundles = [
     target: 'node20',
     mainFields: ['module', 'main'],
     define: { __LLMOPS_VERSION__: JSON.stringify(pkg.version) },
+    // Loaded with import() only when a tokenizer is needed; not shipped in the .vsix yet (the
+    // runtime then falls back to marked estimates, see tokenizers.ts).
+    external: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-common', 'sharp', 'gpt-tokenizer'],
   },
   {
     ...common,

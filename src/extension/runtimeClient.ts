@@ -83,7 +83,7 @@ export class RuntimeClient implements vscode.Disposable {
       errorHandler,
       initializationOptions: runtimeSettings(readSettings()),
       synchronize: {
-        fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.jsonl,llmops.yaml}'),
+        fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.jsonl,llmops.yaml,*.train.yaml}'),
       },
       // The status bar and our own warning say when it crashed; don't steal focus.
       revealOutputChannelOn: 4 /* RevealOutputChannelOn.Never */,

@@ -1,11 +1,14 @@
 import * as path from 'node:path';
 import { findRule, rules } from '../core/lint/rules/registry';
+import { explainText } from '../core/lint/rulesDoc';
 import { formatText, summarize, toReportDiagnostic, type FileReport } from '../core/lint/report';
 import { formatSarif } from '../core/lint/sarif';
 import { formatGithub } from '../core/lint/githubAnnotations';
 import { formatJunit } from '../core/lint/junit';
 import { DatasetReadError, expandPaths, lintDatasetFile } from './datasetFiles';
-import { findManifest, lintConfigFor, loadProject, ruleSetFor, type Project } from './project';
+import { findManifest, loadProject, ruleSetForFile, type Project } from './project';
+import { lintTokensFor } from './projectTokens';
+import { runStats } from './statsCommand';
 import { version } from './version';
 
 const usage = `Usage: llmops <command> [options]
@@ -16,6 +19,8 @@ Commands:
                           github (Actions annotations) or junit
       --config FILE       Project manifest (default: the nearest llmops.yaml above each file)
       --quiet             Only print files with findings and the summary
+  stats <paths|globs...>  Dataset statistics: records, tokens p50/p90, trainable tokens, over-limit,
+                          duplicates, roles, tools (--format json, --model M)
   explain <code|name>     Print a rule's documentation (e.g. llmops explain invalid-json)
   rules                   List every rule
   --version               Print the version
@@ -94,7 +99,7 @@ async function lint(args: string[], io: Io): Promise<number> {
           ioError = true;
         }
       }
-      const r = await lintDatasetFile(file, ruleSetFor(lintConfigFor(project, file)));
+      const r = await lintDatasetFile(file, await ruleSetForFile(project, file, await lintTokensFor(project, file)));
       reports.push({ path: rel, format: r.format, records: r.records, diagnostics: r.findings.map(toReportDiagnostic) });
     } catch (e) {
       if (!(e instanceof DatasetReadError)) throw e;
@@ -119,16 +124,9 @@ function explain(args: string[], io: Io): number {
     io.err(`llmops: no rule named ${args[0]}; run 'llmops rules' for the list\n`);
     return 2;
   }
-  const d = rule.doc;
-  io.out(
-    `${rule.code} ${rule.name} (${rule.defaultSeverity})\n${rule.summary}\n\n` +
-      `What it does\n  ${d.what}\n\nWhy\n  ${d.why}\n\nExample\n${indent(d.example)}\n\nUse instead\n${indent(d.useInstead)}\n` +
-      (rule.fix ? `\nFix (${rule.fix.applicability}): ${rule.fix.title}\n` : ''),
-  );
+  io.out(explainText(rule));
   return 0;
 }
-
-const indent = (s: string): string => s.split('\n').map((l) => '  ' + l).join('\n');
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -136,6 +134,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     switch (cmd) {
       case 'lint':
         return await lint(rest, io);
+      case 'stats':
+        return await runStats(rest, io);
       case 'explain':
         return explain(rest, io);
       case 'rules':

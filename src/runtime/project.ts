@@ -2,8 +2,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { RuleSet } from '../core/lint/engine';
 import { findRule } from '../core/lint/rules/registry';
-import { defaultLintConfig, type LintConfig, type RuleSetting } from '../core/lint/types';
+import { defaultLintConfig, type LintConfig, type RuleSetting, type TokenCounter } from '../core/lint/types';
 import { parseManifest, type Manifest, type ManifestProblem } from '../core/project/manifest';
+import { overlapFor } from './overlap';
 
 export const MANIFEST = 'llmops.yaml';
 
@@ -71,10 +72,12 @@ export function lintConfigFor(project: Project, file: string): LintConfig {
   };
 }
 
-/** RuleSets are cheap but not free: one per distinct config. */
+/** RuleSets are cheap but not free: one per distinct config (injected services by identity). */
 const ruleSets = new Map<string, RuleSet>();
 export function ruleSetFor(config: LintConfig): RuleSet {
-  const key = JSON.stringify(config);
+  const key = JSON.stringify(config, (k, v) =>
+    k === 'overlap' ? (v as LintConfig['overlap'])?.id : k === 'tokens' && v ? (v as TokenCounter).id : v,
+  );
   let rs = ruleSets.get(key);
   if (!rs) {
     if (ruleSets.size > 64) ruleSets.clear();
@@ -82,4 +85,11 @@ export function ruleSetFor(config: LintConfig): RuleSet {
     ruleSets.set(key, rs);
   }
   return rs;
+}
+
+/** The rules for one file of a project: its settings plus the data cross-file rules compare with. */
+export async function ruleSetForFile(project: Project, file: string, tokens?: TokenCounter): Promise<RuleSet> {
+  const config: LintConfig = { ...lintConfigFor(project, file), ...(tokens ? { tokens } : {}) };
+  const overlap = await overlapFor(project, file, config.role);
+  return ruleSetFor(overlap ? { ...config, overlap } : config);
 }

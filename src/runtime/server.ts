@@ -31,7 +31,8 @@ import {
   type RuntimeSettings,
 } from '../protocol/runtime';
 import { DatasetReadError, findDatasets, lintDatasetFile, type FileLint } from './datasetFiles';
-import { findManifest, lintConfigFor, loadProject, MANIFEST, ruleSetFor, type Project } from './project';
+import { findManifest, loadProject, MANIFEST, ruleSetForFile, type Project } from './project';
+import { invalidateProjectTokens, peekLintTokens } from './projectTokens';
 import { version } from './version';
 
 /** Code action kind of the whole-file conversion (shown in the lightbulb and the Refactor menu). */
@@ -249,7 +250,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       } catch {
         continue;
       }
-      if (path.basename(file) === MANIFEST) {
+      if (path.basename(file) === MANIFEST || file.endsWith('.train.yaml')) {
+        invalidateProjectTokens();
         projects.clear();
         diskCache.clear();
         for (const o of open.values()) void applyProject(o).then(() => lintOpen(o));
@@ -258,6 +260,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         continue;
       }
       diskCache.delete(file);
+      // A training file changed: evaluation files compared with it get new overlap data.
+      for (const o of open.values()) if (o.uri !== c.uri) void applyProject(o).then((changed) => changed && lintOpen(o));
       if (c.type === FileChangeType.Deleted && publishedFromDisk.has(c.uri) && !open.has(c.uri)) {
         publishedFromDisk.delete(c.uri);
         void connection.sendDiagnostics({ uri: c.uri, diagnostics: [] });
@@ -330,21 +334,33 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     });
   };
   const publishManifest = async (manifestPath: string): Promise<void> => publishManifestProblems(await loadProject(manifestPath, path.dirname(manifestPath)));
-  const ruleSetForFile = async (file: string) => ruleSetFor(lintConfigFor(await projectFor(file), file));
+  // Tokenizers take a second to load: lint at once without them, and again when they are ready.
+  const rulesFor = async (file: string) => {
+    const p = await projectFor(file);
+    return ruleSetForFile(
+      p,
+      file,
+      peekLintTokens(p, file, () => {
+        for (const o of open.values()) void applyProject(o).then((c) => c && lintOpen(o));
+      }),
+    );
+  };
   /** Gives an open document its project's lint settings. */
-  const applyProject = async (o: OpenDoc): Promise<void> => {
+  const applyProject = async (o: OpenDoc): Promise<boolean> => {
     let file: string;
     try {
       file = fileURLToPath(o.uri);
     } catch {
-      return; // untitled: defaults
+      return false; // untitled: defaults
     }
     try {
-      const rs = await ruleSetForFile(file);
-      if (o.doc.ruleSetIs(rs)) return;
+      const rs = await rulesFor(file);
+      if (o.doc.ruleSetIs(rs)) return false;
       o.doc.setRuleSet(rs);
+      return true;
     } catch (e) {
       log.warn(`lint settings for ${o.uri}: ${(e as Error)?.message ?? e}; using defaults`);
+      return false;
     }
   };
 
@@ -367,7 +383,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     });
     const hit = diskCache.get(file);
     if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.lint;
-    const lint = await lintDatasetFile(file, await ruleSetForFile(file));
+    const lint = await lintDatasetFile(file, await rulesFor(file));
     diskCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, lint });
     return lint;
   };

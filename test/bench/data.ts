@@ -4,10 +4,33 @@ import { join } from 'node:path';
 
 const topics = ['quarterly report', 'dentist appointment', 'team offsite', 'invoice #4821', 'code review for PR 1290', 'grocery run', 'onboarding docs', 'release checklist'];
 
+/** Real function-calling data declares its tools in every record. */
+const tools = [
+  {
+    type: 'function',
+    function: {
+      name: 'create_task',
+      description: 'Create a task in the Task API.',
+      parameters: {
+        type: 'object',
+        properties: {
+          title: { type: 'string', description: 'Short task title' },
+          due_date: { type: 'string', description: 'YYYY-MM-DD' },
+          priority: { type: 'string', enum: ['low', 'medium', 'high'] },
+          tags: { type: 'array', items: { type: 'string' } },
+        },
+        required: ['title'],
+        additionalProperties: false,
+      },
+    },
+  },
+];
+
 /** One realistic chat-format record (system + user + tool call + tool + assistant), ~1 KB, varied by `i`. */
 export function chatLine(i: number): string {
   const topic = topics[i % topics.length];
   return JSON.stringify({
+    tools,
     messages: [
       { role: 'system', content: 'You are TaskBot, a productive and friendly assistant for the Task API. Keep answers short, confirm what you did, and ask before deleting anything.' },
       { role: 'user', content: `Can you add "${topic}" for ${['Monday', 'next Friday', 'tomorrow', 'June 30'][i % 4]} with priority ${['high', 'low', 'medium'][i % 3]}? Request ${i}.` },

@@ -15,6 +15,8 @@ const BROKEN_LINE = 3;
 const SCRATCH = 'data/scratch.jsonl';
 const SCRATCH_VALID_LINE_2 =
   `{"messages": [{"role": "system", "content": "You are a concise task assistant."}, {"role": "user", "content": "Mark 'water the plants' as done."}, {"role": "assistant", "content": "Marked 'water the plants' as done."}]}`;
+const SCRATCH_HUMAN_ROLE_LINE_2 =
+  `{"messages": [{"role": "system", "content": "You are a concise task assistant."}, {"role": "human", "content": "Mark 'water the plants' as done."}, {"role": "assistant", "content": "Marked 'water the plants' as done."}]}`;
 const SCRATCH_BAD_LINE_2 = `{"messages": [{"role": "user", "content": "Mark 'water the plants' as done."}`;
 
 describe('LLMOps Workbench in code-server', function () {
@@ -115,6 +117,30 @@ describe('LLMOps Workbench in code-server', function () {
       async () => `the invalid-json problem stayed in the Problems panel after the fix (shows: ${JSON.stringify(await e.problems().catch(() => ''))})`, 20_000);
     await e.screenshot('04-diagnostics-fixed');
     await e.save(); // the file now holds its original text again
+  });
+
+  it('applies a quick fix from the lightbulb menu and the diagnostic clears', async function () {
+    const e = ed();
+    await e.openFile(SCRATCH);
+    await e.replaceLine(2, SCRATCH_HUMAN_ROLE_LINE_2);
+    const squiggle = e.activeEditor().locator('.squiggly-error');
+    await expectVisible(squiggle, 'no error squiggle for the unknown role "human"', 20_000);
+    await e.waitForProblems('scratch.jsonl', (text) => /unknown-role/.test(text), 'the Problems panel shows no unknown-role problem for scratch.jsonl', 20_000);
+    // F8 moves the cursor to the problem; Ctrl+. opens its quick fixes.
+    await e.activeEditor().click({ position: { x: 200, y: 5 } });
+    await e.page.keyboard.press('Control+Home');
+    await e.page.keyboard.press('F8');
+    await e.page.keyboard.press('Escape');
+    await e.page.keyboard.press('Control+.');
+    const item = e.page.locator('.action-widget .monaco-list-row', { hasText: 'Rename the role to "user"' });
+    await expectVisible(item, 'the quick fix menu has no "Rename the role to \"user\"" entry', 15_000);
+    await e.screenshot('04b-quick-fix-menu', 'quick-fix');
+    await item.click();
+    await waitUntil(async () => (await squiggle.count()) === 0, 'the error squiggle stayed after applying the quick fix', 20_000);
+    const text = await e.activeEditor().locator('.view-lines').innerText();
+    assert.match(text.replace(/\u00a0/g, ' '), /"role": "user", "content": "Mark 'water the plants' as done\."/);
+    await e.replaceLine(2, SCRATCH_VALID_LINE_2);
+    await e.save();
   });
 
   it('lints every dataset in the workspace from the command palette', async function () {

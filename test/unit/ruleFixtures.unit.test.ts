@@ -7,7 +7,10 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rules } from '../../src/core/lint/rules/registry';
-import type { Edit, Finding } from '../../src/core/lint/types';
+import { defaultLintConfig, type Edit, type Finding } from '../../src/core/lint/types';
+import { OverlapBuilder } from '../../src/core/quality/recordText';
+import { config as ld035Config } from '../fixtures/rules/LD035.config';
+import { detectRecordFormat, formatNames } from '../../src/core/dataset/formats';
 import { rewriteAsJsonl } from '../../src/core/lint/jsonl';
 import { lintDatasetBytes } from '../../src/runtime/datasetFiles';
 
@@ -50,7 +53,16 @@ describe('rule fixtures (snapshots)', () => {
     const code = file.slice(0, 5);
     it(`${code} ${rules.find((r) => r.code === code)?.name ?? '(unregistered)'}`, () => {
       const bytes = readFileSync(join(dir, file));
-      const lint = lintDatasetBytes(bytes);
+      // A fixture may come with the training file it is compared with (train-eval-overlap).
+      const trainFile = join(dir, `${code}.train.jsonl`);
+      let config = defaultLintConfig;
+      if (existsSync(trainFile)) {
+        const b = new OverlapBuilder();
+        for (const line of readFileSync(trainFile, 'utf8').split('\n')) b.add(line, (v) => formatNames[detectRecordFormat(v)]);
+        config = { ...defaultLintConfig, role: 'eval', overlap: { id: 'fixture', trainPath: `${code}.train.jsonl`, records: b.records, prompts: b.prompts } };
+      }
+      if (code === 'LD035') config = ld035Config;
+      const lint = lintDatasetBytes(bytes, config);
       const diagnostics = lint.findings.map((f) => ({
         code: f.code,
         rule: f.rule,

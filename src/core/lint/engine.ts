@@ -3,7 +3,8 @@ import { locateJsonPath } from '../dataset/jsonLocate';
 import { findJsonSyntaxError, type JsonSyntaxError } from '../dataset/jsonSyntax';
 import { notAnObject } from './rules/notAnObject';
 import { rules as allRules } from './rules/registry';
-import type { Edit, FileContext, FileIssue, FileRule, Finding, Fix, LintConfig, RecordContext, RecordFix, RecordRule, Rule, Severity, Target } from './types';
+import { normalizedLineHash } from '../quality/recordText';
+import type { CollectContext, Edit, FileContext, FileIssue, FileRule, FileRuleStream, Finding, Fix, LintConfig, RecordContext, RecordFix, RecordRule, Rule, Severity, Target } from './types';
 
 /** Max length of an underline: a 50 MB line must not produce a 50 MB range. */
 export const MAX_SPAN = 200;
@@ -88,6 +89,8 @@ export function atLine(f: Finding, line: number): Finding {
   return out;
 }
 
+const severityRank: Record<Severity, number> = { hint: 0, info: 1, warning: 2, error: 3 };
+
 /** The rules in force for a config: severities applied, `off` rules gone, record rules by format. */
 export class RuleSet {
   readonly recordRules: readonly RecordRule[];
@@ -133,10 +136,11 @@ export class LineLinter {
       },
       format: 'unknown',
       config: ruleSet.config,
-      report(rule, target, message, fix) {
+      report(rule, target, message, fix, lower) {
         const sev = self.ruleSet.severity(rule);
         if (sev === 'off') return;
-        (self.findings ??= []).push(recordFinding(rule, sev, self.text, target, message, fix));
+        const use = lower && severityRank[lower] < severityRank[sev] ? lower : sev;
+        (self.findings ??= []).push(recordFinding(rule, use, self.text, target, message, fix));
       },
     };
   }
@@ -177,25 +181,47 @@ export class LineLinter {
     const fileRules = rs.fileRules;
     if (fileRules.length) {
       collected = new Array<unknown>(fileRules.length);
-      const cctx = { text, format, config: rs.config };
+      let hash = -1;
+      const cctx: CollectContext = { text, format, config: rs.config, lineHash: () => (hash < 0 ? (hash = normalizedLineHash(text)) : hash) };
       for (let i = 0; i < fileRules.length; i++) collected[i] = fileRules[i].collect?.(value, cctx);
     }
     return { kind: LineKind.Record, format: formatId, error: null, findings: this.findings, collected };
   }
 }
 
-/** Runs the file rules over collected per-line data; returns findings on absolute lines. */
-export function runFileRules(ruleSet: RuleSet, lines: { line: number; collected: unknown[] | null }[], ctx: FileContext): Finding[] {
+/**
+ * Runs the file rules over collected per-line data; returns findings on absolute lines. `live`
+ * holds streams that were already fed while the file streamed in (their data is not in `lines`).
+ */
+export function runFileRules(
+  ruleSet: RuleSet,
+  lines: { line: number; collected: unknown[] | null }[],
+  ctx: FileContext,
+  live?: readonly (FileRuleStream<unknown> | undefined)[],
+): Finding[] {
   const out: Finding[] = [];
   ruleSet.fileRules.forEach((rule, i) => {
-    const items: { line: number; data: unknown }[] = [];
-    for (const l of lines) {
-      const d = l.collected?.[i];
-      if (d !== undefined) items.push({ line: l.line, data: d });
-    }
     const sev = ruleSet.severity(rule);
     if (sev === 'off') return;
-    for (const issue of rule.finish(items, ctx) as FileIssue[]) {
+    let issues: FileIssue[];
+    const fed = live?.[i];
+    if (fed) issues = fed.end(ctx);
+    else if (rule.stream) {
+      const s = rule.stream(ruleSet.config);
+      for (const l of lines) {
+        const d = l.collected?.[i];
+        if (d !== undefined) s.add(l.line, d);
+      }
+      issues = s.end(ctx);
+    } else {
+      const items: { line: number; data: unknown }[] = [];
+      for (const l of lines) {
+        const d = l.collected?.[i];
+        if (d !== undefined) items.push({ line: l.line, data: d });
+      }
+      issues = rule.finish?.(items, ctx) ?? [];
+    }
+    for (const issue of issues) {
       out.push(atLine(recordFinding(rule, sev, ctx.lineText(issue.line), issue.target, issue.message, issue.fix), issue.line));
     }
   });

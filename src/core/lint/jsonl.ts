@@ -4,7 +4,7 @@ import { atLine, LineKind, LineLinter, MAX_SPAN, RuleSet, runFileRules, type Lin
 import { emptyFile } from './rules/emptyFile';
 import { invalidJson } from './rules/invalidJson';
 import { multilineJsonNotJsonl } from './rules/multilineJsonNotJsonl';
-import { defaultLintConfig, finding, type Finding, type LintConfig } from './types';
+import { defaultLintConfig, finding, type FileRuleStream, type Finding, type LintConfig } from './types';
 
 export { LineKind } from './engine';
 
@@ -43,6 +43,12 @@ export class FileAccumulator {
   readonly recordFindings: Finding[] = [];
   readonly collected: { line: number; collected: unknown[] | null }[] = [];
   readonly formatCounts = new Array<number>(formatNames.length).fill(0);
+  /** Streams of file rules fed as lines arrive (streaming mode only). */
+  readonly live: (FileRuleStream<unknown> | undefined)[] | undefined;
+
+  constructor(ruleSet?: RuleSet) {
+    this.live = ruleSet?.fileRules.map((r) => r.stream?.(ruleSet.config) as FileRuleStream<unknown> | undefined);
+  }
 
   add(line: number, r: LineResult): void {
     this.lines = line + 1;
@@ -55,7 +61,21 @@ export class FileAccumulator {
     this.records++;
     this.formatCounts[r.format]++;
     if (r.findings) for (const f of r.findings) this.recordFindings.push(atLine(f, line));
-    if (r.collected) this.collected.push({ line, collected: r.collected });
+    if (!r.collected) return;
+    const live = this.live;
+    if (!live) {
+      this.collected.push({ line, collected: r.collected });
+      return;
+    }
+    let keep = false;
+    for (let i = 0; i < r.collected.length; i++) {
+      const d = r.collected[i];
+      if (d === undefined) continue;
+      const s = live[i];
+      if (s) s.add(line, d);
+      else keep = true;
+    }
+    if (keep) this.collected.push({ line, collected: r.collected });
   }
 }
 
@@ -84,7 +104,7 @@ export function finishFile(
   }
   if (withFileRules && ruleSet.fileRules.length) {
     const formatCounts = fmt.counts as Record<string, number>;
-    for (const f of runFileRules(ruleSet, acc.collected, { format: fmt.format, formatCounts, records: acc.records, config: ruleSet.config, lineText })) findings.push(f);
+    for (const f of runFileRules(ruleSet, acc.collected, { format: fmt.format, formatCounts, records: acc.records, config: ruleSet.config, lineText }, acc.live)) findings.push(f);
   }
   findings.sort(byPosition);
   return { format: fmt.format, formatCounts: fmt.counts, records: acc.records, lines: acc.lines, findings };
@@ -140,13 +160,14 @@ const MULTILINE_CHECK_LIMIT = 64 * 1024 * 1024;
 /** Lints a file line by line as it streams in; memory stays bounded by findings and rule data. */
 export class StreamingLinter {
   private readonly linter: LineLinter;
-  private readonly acc = new FileAccumulator();
+  private readonly acc: FileAccumulator;
   private lineNo = 0;
   private head: string[] | null = [];
   private headChars = 0;
 
   constructor(readonly ruleSet: RuleSet = new RuleSet(defaultLintConfig)) {
     this.linter = new LineLinter(ruleSet);
+    this.acc = new FileAccumulator(ruleSet);
   }
 
   /** One line without its terminator (a trailing CR is fine). */

@@ -91,6 +91,46 @@ export interface LintConfig {
   minExamples: number;
   /** What this file is to the project (from llmops.yaml `datasets:`), when known. */
   role?: string;
+  /**
+   * Token counting for the project's base model (injected by the runtime, which loads tokenizers;
+   * not serialisable). Absent: token-based rules (`exceeds-context`) do nothing.
+   */
+  tokens?: TokenCounter;
+  /** For an evaluation file: the training set's record and prompt hashes (train-eval-overlap). */
+  overlap?: OverlapReference;
+}
+
+/** Hashes of a training file's records and prompts, loaded by the runtime. */
+export interface OverlapReference {
+  /** Identifies the content (path and modification time): part of the rule-set cache key. */
+  id: string;
+  /** Path shown in messages (relative to the project). */
+  trainPath: string;
+  /** Record hash → first line (0-based) in the training file; same for prompt hashes. */
+  records: ReadonlyMap<number, number>;
+  prompts: ReadonlyMap<number, number>;
+}
+
+/**
+ * Counts a record's tokens as the trainer will see them (chat template applied), with a cheap upper
+ * bound so rules can skip records that cannot exceed `limit` without tokenizing them.
+ */
+export interface TokenCounter {
+  /** Identifies tokenizer, limit and source: part of the rule-set cache key (the functions are not serialisable). */
+  id: string;
+  /** Most tokens a record may have: min(model context, training max_seq_len). */
+  limit: number;
+  /** Where `limit` comes from, for messages (e.g. `max_seq_len in sft.train.yaml`). */
+  limitSource: string;
+  /** False for estimates (no tokenizer found): counts are shown with ≈. */
+  exact: boolean;
+  /** Tokenizer name for messages (e.g. `Qwen/Qwen3-0.6B`, `o200k_base`). */
+  name: string;
+  countRecord(record: Record<string, unknown>, format: string): number;
+  /** Never below `countRecord` for the same record; much cheaper. */
+  upperBound(record: Record<string, unknown>, format: string): number;
+  /** Tokens that carry loss (assistant turns with weight ≠ 0, completions, chosen), for stats. */
+  countTrainable?(record: Record<string, unknown>, format: string): number;
 }
 
 export const defaultLintConfig: LintConfig = { rules: {}, nearDuplicateThreshold: 0.85, minExamples: 50 };
@@ -101,7 +141,8 @@ export interface RecordContext {
   /** The record's format: forced by config, or detected. */
   readonly format: string;
   readonly config: LintConfig;
-  report(rule: Rule, target: Target, message: string, fix?: RecordFix): void;
+  /** `severity` lowers the rule's severity for this one finding (e.g. a known test card number). */
+  report(rule: Rule, target: Target, message: string, fix?: RecordFix, severity?: Severity): void;
 }
 
 /** A rule that looks at one record at a time (runs on every keystroke for the edited line). */
@@ -116,6 +157,8 @@ export interface CollectContext {
   readonly text: string;
   readonly format: string;
   readonly config: LintConfig;
+  /** Hash of the line with whitespace normalised, computed once per record for all rules. */
+  lineHash(): number;
 }
 
 export interface FileIssue {
@@ -135,12 +178,20 @@ export interface FileContext {
   lineText(line: number): string;
 }
 
+/** Consumes a file rule's collected data in line order, keeping only what it needs. */
+export interface FileRuleStream<T> {
+  add(line: number, data: T): void;
+  end(ctx: FileContext): FileIssue[];
+}
+
 /**
  * A rule across the records of a file (duplicates, balance, counts). `collect` runs once per record
- * and is cached with the line; `finish` runs over the collected data (after typing settles).
+ * (the editor caches it with the line); then either `finish` runs over everything collected, or a
+ * `stream` is fed the data in line order — streamed files (1 GB) then never hold all of it.
  */
 export interface FileRule<T = unknown> extends Rule {
   scope: 'file';
   collect?(record: unknown, ctx: CollectContext): T | undefined;
-  finish(items: readonly { line: number; data: T }[], ctx: FileContext): FileIssue[];
+  finish?(items: readonly { line: number; data: T }[], ctx: FileContext): FileIssue[];
+  stream?(config: LintConfig): FileRuleStream<T>;
 }

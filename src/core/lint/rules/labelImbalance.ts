@@ -45,29 +45,49 @@ export const labelImbalance: FileRule<Item> = {
     const label = a.trim().toLowerCase();
     return label.length > 0 && label.length <= MAX_LABEL_CHARS ? label : LONG;
   },
-  finish(items, ctx) {
-    const kto = items.filter((i) => i.data.startsWith('kto:'));
-    const at = { path: ['label'] };
-    if (kto.length) {
-      const pos = kto.filter((i) => i.data === 'kto:true').length;
-      const neg = kto.length - pos;
-      if (pos === 0 || neg === 0) return [{ line: kto[0].line, target: at, message: `All ${kto.length} KTO labels are ${pos ? 'true' : 'false'}: KTO needs both desirable and undesirable examples` }];
-      const ratio = pos / neg;
-      if (ratio < 1 || ratio > 4 / 3) {
-        const w = (neg / pos).toFixed(2);
-        return [{ line: kto[0].line, target: at, message: `KTO labels are ${pos} desirable : ${neg} undesirable (${ratio.toFixed(2)}:1); TRL recommends 1:1 to 4:3 — rebalance or set desirable_weight ≈ ${w}` }];
-      }
-      return [];
-    }
-    if (items.length < MIN_RECORDS || items.length < ctx.records * 0.9 || items.some((i) => i.data === LONG)) return [];
+  stream() {
+    let ktoPos = 0;
+    let ktoNeg = 0;
+    let ktoFirst = -1;
+    let items = 0;
+    let long = false;
     const counts = new Map<string, number>();
-    for (const i of items) counts.set(i.data, (counts.get(i.data) ?? 0) + 1);
-    if (counts.size < 2 || counts.size > MAX_CLASSES) return [];
-    const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
-    const [big, small] = [sorted[0], sorted[sorted.length - 1]];
-    if (big[1] <= small[1] * 5) return [];
-    const first = items.find((i) => i.data === big[0])!;
-    const dist = sorted.map(([l, n]) => `"${l}" ${n}`).join(', ');
-    return [{ line: first.line, target: { path: [] }, message: `Answers look like class labels and are imbalanced: ${dist}. The model may learn to always answer "${big[0]}"` }];
+    const firstLine = new Map<string, number>();
+    return {
+      add(line, label) {
+        if (label === 'kto:true' || label === 'kto:false') {
+          if (label === 'kto:true') ktoPos++;
+          else ktoNeg++;
+          if (ktoFirst < 0) ktoFirst = line;
+          return;
+        }
+        items++;
+        if (label === LONG) long = true;
+        // Counting stops mattering once there are too many classes or a long answer.
+        else if (!long && counts.size <= MAX_CLASSES) {
+          counts.set(label, (counts.get(label) ?? 0) + 1);
+          if (!firstLine.has(label)) firstLine.set(label, line);
+        }
+      },
+      end(ctx) {
+        const at = { path: ['label'] };
+        const kto = ktoPos + ktoNeg;
+        if (kto) {
+          if (ktoPos === 0 || ktoNeg === 0) return [{ line: ktoFirst, target: at, message: `All ${kto} KTO labels are ${ktoPos ? 'true' : 'false'}: KTO needs both desirable and undesirable examples` }];
+          const ratio = ktoPos / ktoNeg;
+          if (ratio < 1 || ratio > 4 / 3) {
+            const w = (ktoNeg / ktoPos).toFixed(2);
+            return [{ line: ktoFirst, target: at, message: `KTO labels are ${ktoPos} desirable : ${ktoNeg} undesirable (${ratio.toFixed(2)}:1); TRL recommends 1:1 to 4:3 — rebalance or set desirable_weight ≈ ${w}` }];
+          }
+          return [];
+        }
+        if (long || items < MIN_RECORDS || items < ctx.records * 0.9 || counts.size < 2 || counts.size > MAX_CLASSES) return [];
+        const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+        const [big, small] = [sorted[0], sorted[sorted.length - 1]];
+        if (big[1] <= small[1] * 5) return [];
+        const dist = sorted.map(([l, n]) => `"${l}" ${n}`).join(', ');
+        return [{ line: firstLine.get(big[0])!, target: { path: [] }, message: `Answers look like class labels and are imbalanced: ${dist}. The model may learn to always answer "${big[0]}"` }];
+      },
+    };
   },
 };

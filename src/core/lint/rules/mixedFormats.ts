@@ -17,19 +17,25 @@ export const mixedFormats: FileRule<string> = {
     if (ctx.format === 'unknown' || typeof record !== 'object' || record === null || Array.isArray(record)) return undefined;
     return ctx.format;
   },
-  finish(items) {
+  stream() {
     const counts = new Map<string, number>();
-    for (const it of items) counts.set(it.data, (counts.get(it.data) ?? 0) + 1);
-    if (counts.size < 2) return [];
-    const [main] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
-    const summary = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([f, n]) => `${n} ${f}`).join(', ');
-    const seen = new Set<string>();
-    const out = [];
-    for (const it of items) {
-      if (it.data === main || seen.has(it.data)) continue;
-      seen.add(it.data);
-      out.push({ line: it.line, target: { path: [] }, message: `This ${it.data} record is in ${/^[aeiou]/.test(main) ? 'an' : 'a'} ${main} file (${summary}): one file, one format` });
-    }
-    return out;
+    const firstLine = new Map<string, number>();
+    return {
+      add(line, format) {
+        counts.set(format, (counts.get(format) ?? 0) + 1);
+        if (!firstLine.has(format)) firstLine.set(format, line);
+      },
+      end() {
+        if (counts.size < 2) return [];
+        const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+        const main = sorted[0][0];
+        const summary = sorted.map(([f, n]) => `${n} ${f}`).join(', ');
+        return sorted.slice(1).map(([format]) => ({
+          line: firstLine.get(format)!,
+          target: { path: [] },
+          message: `This ${format} record is in ${/^[aeiou]/.test(main) ? 'an' : 'a'} ${main} file (${summary}): one file, one format`,
+        }));
+      },
+    };
   },
 };

@@ -12,6 +12,21 @@ import { unrecognizedFormat } from './unrecognizedFormat';
 import { tooFewExamples } from './tooFewExamples';
 import { labelImbalance } from './labelImbalance';
 import { schemaMismatch } from './schemaMismatch';
+import { duplicateRecord } from './duplicateRecord';
+import { nearDuplicate } from './nearDuplicate';
+import { piiEmail } from './piiEmail';
+import { piiPhone } from './piiPhone';
+import { piiCreditCard } from './piiCreditCard';
+import { secretKey } from './secretKey';
+import { orphanToolMessage } from './orphanToolMessage';
+import { toolArgumentsDoubleEncoded } from './toolArgumentsDoubleEncoded';
+import { toolArgumentsNotJson } from './toolArgumentsNotJson';
+import { toolArgumentsNotString } from './toolArgumentsNotString';
+import { toolArgumentsSchema } from './toolArgumentsSchema';
+import { unansweredToolCall } from './unansweredToolCall';
+import { unknownTool } from './unknownTool';
+import { trainEvalOverlap } from './trainEvalOverlap';
+import { exceedsContext } from './exceedsContext';
 import { invalidJson } from './invalidJson';
 import { invalidUtf8 } from './invalidUtf8';
 import { invalidWeight } from './invalidWeight';
@@ -48,6 +63,21 @@ export const rules: readonly Rule[] = [
   tooFewExamples,
   labelImbalance,
   schemaMismatch,
+  exceedsContext,
+  trainEvalOverlap,
+  orphanToolMessage,
+  toolArgumentsDoubleEncoded,
+  toolArgumentsNotJson,
+  toolArgumentsNotString,
+  toolArgumentsSchema,
+  unansweredToolCall,
+  unknownTool,
+  duplicateRecord,
+  nearDuplicate,
+  piiEmail,
+  piiPhone,
+  piiCreditCard,
+  secretKey,
 ].sort((a, b) => a.code.localeCompare(b.code));
 
 export function findRule(codeOrName: string): Rule | undefined {
