@@ -133,7 +133,7 @@ describe('LLMOps Workbench in code-server', function () {
     await e.page.keyboard.press('Escape');
     await e.page.keyboard.press('Control+.');
     const item = e.page.locator('.action-widget .monaco-list-row', { hasText: 'Rename the role to "user"' });
-    await expectVisible(item, 'the quick fix menu has no "Rename the role to \"user\"" entry', 15_000);
+    await expectVisible(item, 'the quick fix menu has no entry "Rename the role to user"', 15_000);
     await e.screenshot('04b-quick-fix-menu', 'quick-fix');
     await item.click();
     await waitUntil(async () => (await squiggle.count()) === 0, 'the error squiggle stayed after applying the quick fix', 20_000);
