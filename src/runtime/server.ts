@@ -33,6 +33,7 @@ import {
 import { DatasetReadError, findDatasets, lintDatasetFile, type FileLint } from './datasetFiles';
 import { findManifest, loadProject, MANIFEST, ruleSetForFile, type Project } from './project';
 import { invalidateProjectTokens, peekLintTokens } from './projectTokens';
+import { recordHover } from './hover';
 import { version } from './version';
 
 /** Code action kind of the whole-file conversion (shown in the lightbulb and the Refactor menu). */
@@ -183,6 +184,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CONVERT_KIND], resolveProvider: true },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
@@ -363,6 +365,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       return false;
     }
   };
+
+  connection.onHover((p) => {
+    const o = open.get(p.textDocument.uri);
+    if (!o) return null;
+    const md = recordHover(o.doc.line(p.position.line), p.position.line, o.doc.rules.config.tokens);
+    return md ? { contents: { kind: 'markdown', value: md } } : null;
+  });
 
   connection.onCodeActionResolve((action) => {
     const uri = (action.data as { convert?: string } | undefined)?.convert;

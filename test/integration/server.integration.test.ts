@@ -189,4 +189,14 @@ describe('runtime language server (built bundle over stdio)', function () {
     assert.deepEqual(JSON.parse(out[0]), { messages: [{ role: 'user', content: 'Add a task' }, { role: 'assistant', content: 'Added.' }] });
     assert.equal(out.length, 3);
   });
+
+  it('hovers a record with its messages per role and tokens', async () => {
+    const u = uri('data/train.jsonl');
+    await client.open(u, readFileSync(join(t.dir, 'data', 'train.jsonl'), 'utf8'));
+    await client.waitForDiagnostics(u);
+    const h = (await client.conn.sendRequest('textDocument/hover', { textDocument: { uri: u }, position: { line: 1, character: 5 } })) as { contents: { value: string } };
+    assert.match(h.contents.value, /\*\*Record 2\*\* · OpenAI chat · 2 messages/);
+    assert.match(h.contents.value, /\| user \| 1 \| 2 \|/);
+    assert.match(h.contents.value, /Tokens: /);
+  });
 });

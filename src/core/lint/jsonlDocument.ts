@@ -64,6 +64,10 @@ export class JsonlDocument {
     return this.lines.join(eol);
   }
 
+  get rules(): RuleSet {
+    return this.ruleSet;
+  }
+
   ruleSetIs(ruleSet: RuleSet): boolean {
     return this.ruleSet === ruleSet;
   }
