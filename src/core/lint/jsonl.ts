@@ -154,8 +154,12 @@ export function rewriteAsJsonl(text: string, eol = '\n'): string | null {
   return records.map((r) => JSON.stringify(r)).join(eol) + eol;
 }
 
-/** Keeps at most this much text for the pretty-printed check of a streamed file. */
+/**
+ * Text kept from the start of a streamed file: the pretty-printed check needs it while the first
+ * record is invalid (up to the larger limit); otherwise only enough to place file-rule findings.
+ */
 const MULTILINE_CHECK_LIMIT = 64 * 1024 * 1024;
+const HEAD_LIMIT = 8 * 1024 * 1024;
 
 /** Lints a file line by line as it streams in; memory stays bounded by findings and rule data. */
 export class StreamingLinter {
@@ -175,7 +179,8 @@ export class StreamingLinter {
     if (this.lineNo === 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     if (this.head) {
       this.headChars += line.length + 1;
-      if (this.headChars > MULTILINE_CHECK_LIMIT) this.head = null;
+      const limit = this.acc.firstContentInvalid === false ? HEAD_LIMIT : MULTILINE_CHECK_LIMIT;
+      if (this.headChars > limit) this.head = null;
       else this.head.push(line);
     }
     this.acc.add(this.lineNo++, this.linter.lint(line));

@@ -1,3 +1,4 @@
+import { HashLineMap } from '../../quality/hashTable';
 import type { FileIssue, FileRule } from '../types';
 
 export const duplicateRecord: FileRule<number> = {
@@ -17,13 +18,12 @@ export const duplicateRecord: FileRule<number> = {
     return ctx.lineHash();
   },
   stream() {
-    const first = new Map<number, number>();
+    const first = new HashLineMap();
     const issues: FileIssue[] = [];
     return {
       add(line, hash) {
-        const of = first.get(hash);
-        if (of === undefined) first.set(hash, line);
-        else
+        const of = first.setIfAbsent(hash, line);
+        if (of !== line)
           issues.push({
             line,
             target: { path: [] },

@@ -36,14 +36,19 @@ export const nearDuplicate: FileRule<Item> = {
   },
   stream(config) {
     const index = new NearDuplicateIndex({ threshold: config.nearDuplicateThreshold, storedBins: BINS });
-    const seen = new Set<number>();
+    // Exact copies are duplicate-record's: a match with the same line hash is not reported here.
+    let hashes = new Float64Array(1024);
     const issues: FileIssue[] = [];
     return {
       add(line, item) {
-        if (seen.has(item.hash)) return;
-        seen.add(item.hash);
+        if (line >= hashes.length) {
+          const bigger = new Float64Array(Math.max(line + 1, hashes.length * 2));
+          bigger.set(hashes);
+          hashes = bigger;
+        }
+        hashes[line] = item.hash;
         const hit = index.add(line, item.sig);
-        if (hit && issues.length < 1000) {
+        if (hit && hashes[hit.of] !== item.hash && issues.length < 1000) {
           issues.push({ line, target: { path: [] }, message: `Nearly identical to the record on line ${hit.of + 1} (estimated similarity ${Math.round(hit.jaccard * 100)}%)` });
         }
       },
