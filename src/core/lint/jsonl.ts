@@ -46,6 +46,9 @@ export class FileAccumulator {
   /** Streams of file rules fed as lines arrive (streaming mode only). */
   readonly live: (FileRuleStream<unknown> | undefined)[] | undefined;
 
+  /** The editor's keystroke path skips file-rule data: those rules run once typing pauses. */
+  collectFileData = true;
+
   constructor(ruleSet?: RuleSet) {
     this.live = ruleSet?.fileRules.map((r) => r.stream?.(ruleSet.config) as FileRuleStream<unknown> | undefined);
   }
@@ -61,7 +64,7 @@ export class FileAccumulator {
     this.records++;
     this.formatCounts[r.format]++;
     if (r.findings) for (const f of r.findings) this.recordFindings.push(atLine(f, line));
-    if (!r.collected) return;
+    if (!r.collected || !this.collectFileData) return;
     const live = this.live;
     if (!live) {
       this.collected.push({ line, collected: r.collected });

@@ -38,7 +38,6 @@ export class JsonlDocument {
   /** Lines re-linted by the last `lint()`; tests and benchmarks read it. */
   lastReparsed = 0;
   private cached: JsonlLint | null = null;
-  private acc: FileAccumulator | null = null;
   /** True when records changed since the last settle(). */
   unsettled = true;
 
@@ -108,14 +107,11 @@ export class JsonlDocument {
     this.fileFindings = splice(this.fileFindings, start.line, removed, new Array<Finding[] | undefined>(inserted.length).fill(undefined));
   }
 
-  /** Per-record findings now, plus the file-rule findings of the last settle() on unchanged lines. */
-  lint(): JsonlLint {
-    if (this.cached) {
-      this.lastReparsed = 0;
-      return this.cached;
-    }
+  /** Walks the cached line results (linting dirty lines) into an accumulator. */
+  private accumulate(collect: boolean): FileAccumulator {
     const { lines, results } = this;
     const acc = new FileAccumulator();
+    acc.collectFileData = collect;
     let reparsed = 0;
     // A final line terminator does not start a record line.
     const n = lines.length > 1 && lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
@@ -134,14 +130,28 @@ export class JsonlDocument {
     }
     acc.lines = n;
     this.lastReparsed = reparsed;
-    this.acc = acc;
+    return acc;
+  }
+
+  /** Per-record findings now, plus the file-rule findings of the last settle() on unchanged lines. */
+  lint(): JsonlLint {
+    if (this.cached) {
+      this.lastReparsed = 0;
+      return this.cached;
+    }
+    const acc = this.accumulate(false);
+    const n = acc.lines;
     const out = finishFile(acc, this.ruleSet, () => this.getText(), (k) => this.line(k), false);
     if (out.findings.length !== 1 || out.findings[0].rule !== 'multiline-json-not-jsonl') {
+      let added = false;
       for (let i = 0; i < n; i++) {
         const ff = this.fileFindings[i];
-        if (ff) for (const f of ff) out.findings.push(atLine(f, i));
+        if (ff) {
+          for (const f of ff) out.findings.push(atLine(f, i));
+          added = true;
+        }
       }
-      out.findings.sort((a, b) => a.line - b.line || a.column - b.column);
+      if (added) out.findings.sort((a, b) => a.line - b.line || a.column - b.column);
     }
     this.cached = out;
     return out;
@@ -152,7 +162,7 @@ export class JsonlDocument {
     const base = this.lint();
     if (!this.unsettled) return base;
     this.unsettled = false;
-    const acc = this.acc!;
+    const acc = this.accumulate(true);
     this.fileFindings.fill(undefined);
     if (this.ruleSet.fileRules.length && !(base.findings.length === 1 && base.findings[0].rule === 'multiline-json-not-jsonl')) {
       const fmt = summarizeFormats(acc.formatCounts);
