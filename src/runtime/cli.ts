@@ -6,7 +6,7 @@ import { formatSarif } from '../core/lint/sarif';
 import { formatGithub } from '../core/lint/githubAnnotations';
 import { formatJunit } from '../core/lint/junit';
 import { DatasetReadError, expandPaths, lintDatasetFile } from './datasetFiles';
-import { findManifest, loadProject, ruleSetForFile, type Project } from './project';
+import { loadProject, projectResolver, ruleSetForFile } from './project';
 import { lintTokensFor } from './projectTokens';
 import { runStats } from './statsCommand';
 import { version } from './version';
@@ -74,15 +74,7 @@ async function lint(args: string[], io: Io): Promise<number> {
   const reports: FileReport[] = [];
   // The project of each file: --config, or the nearest llmops.yaml above it (cached per folder).
   const explicit = opts.config ? await loadProject(path.resolve(io.cwd, opts.config), io.cwd) : null;
-  if (explicit && !explicit.problems.length && !explicit.manifest && opts.config) ioError = true;
-  const byDir = new Map<string, Promise<Project>>();
-  const projectOf = (file: string): Promise<Project> => {
-    if (explicit) return Promise.resolve(explicit);
-    const dir = path.dirname(file);
-    let p = byDir.get(dir);
-    if (!p) byDir.set(dir, (p = findManifest(dir).then((m) => loadProject(m, dir))));
-    return p;
-  };
+  const projectOf = projectResolver(explicit);
   const reported = new Set<string>();
   for (const file of files) {
     const rel = path.relative(io.cwd, file).split(path.sep).join('/') || path.basename(file);

@@ -93,3 +93,15 @@ export async function ruleSetForFile(project: Project, file: string, tokens?: To
   const overlap = await overlapFor(project, file, config.role);
   return ruleSetFor(overlap ? { ...config, overlap } : config);
 }
+
+/** The project of each file: the given one (--config), or the nearest llmops.yaml above it, cached per folder. */
+export function projectResolver(explicit: Project | null): (file: string) => Promise<Project> {
+  const byDir = new Map<string, Promise<Project>>();
+  return (file) => {
+    if (explicit) return Promise.resolve(explicit);
+    const dir = path.dirname(file);
+    let p = byDir.get(dir);
+    if (!p) byDir.set(dir, (p = findManifest(dir).then((m) => loadProject(m, dir))));
+    return p;
+  };
+}

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { formatStatsText, StatsAccumulator, type DatasetStats } from '../core/dataset/stats';
 import { expandPaths } from './datasetFiles';
-import { findManifest, loadProject, type Project } from './project';
+import { loadProject, projectResolver } from './project';
 import { projectTokens, type ProjectTokens } from './projectTokens';
 
 export interface StatsIo {
@@ -149,14 +149,7 @@ export async function runStats(args: string[], io: StatsIo): Promise<number> {
     status = 2;
   }
   const explicit = opts.config ? await loadProject(path.resolve(io.cwd, opts.config), io.cwd) : null;
-  const byDir = new Map<string, Promise<Project>>();
-  const projectOf = (file: string): Promise<Project> => {
-    if (explicit) return Promise.resolve(explicit);
-    const dir = path.dirname(file);
-    let p = byDir.get(dir);
-    if (!p) byDir.set(dir, (p = findManifest(dir).then((m) => loadProject(m, dir))));
-    return p;
-  };
+  const projectOf = projectResolver(explicit);
   const results: FileStats[] = [];
   for (const file of files) {
     const rel = path.relative(io.cwd, file).split(path.sep).join('/') || path.basename(file);
