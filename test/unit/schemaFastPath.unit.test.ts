@@ -10,8 +10,17 @@ function mutate(v: unknown, rnd: () => number): unknown {
   const copy = JSON.parse(JSON.stringify(v));
   const nodes: [Record<string, unknown> | unknown[], string | number][] = [];
   const walk = (x: unknown) => {
-    if (Array.isArray(x)) x.forEach((c, i) => (nodes.push([x, i]), walk(c)));
-    else if (x && typeof x === 'object') for (const k of Object.keys(x)) (nodes.push([x as Record<string, unknown>, k]), walk((x as Record<string, unknown>)[k]));
+    if (Array.isArray(x)) {
+      x.forEach((c, i) => {
+        nodes.push([x, i]);
+        walk(c);
+      });
+    } else if (x && typeof x === 'object') {
+      for (const k of Object.keys(x)) {
+        nodes.push([x as Record<string, unknown>, k]);
+        walk((x as Record<string, unknown>)[k]);
+      }
+    }
   };
   walk(copy);
   if (!nodes.length) return copy;
