@@ -5,6 +5,7 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import { isStateMessage, type SidebarState } from '../../src/protocol/sidebar';
 import type { WebviewToExtension } from '../../src/protocol/sidebarSchema';
 import type { DatasetSummary } from '../../src/protocol/runtime';
+import { formatLabels } from '../../src/core/dataset/formats';
 
 interface VsCodeApi {
   postMessage(m: WebviewToExtension): void;
@@ -16,20 +17,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 
-const formatLabels: Record<string, string> = {
-  'openai-chat': 'OpenAI chat',
-  'openai-preference': 'OpenAI preference',
-  'trl-text': 'TRL text',
-  'trl-prompt-completion': 'prompt-completion',
-  'trl-preference': 'TRL preference',
-  'trl-preference-implicit': 'TRL preference',
-  kto: 'KTO',
-  'trl-stepwise': 'TRL stepwise',
-  sharegpt: 'ShareGPT',
-  alpaca: 'Alpaca',
-  mixed: 'mixed formats',
-  unknown: 'unknown format',
-};
+const labels: Record<string, string> = { ...formatLabels, mixed: 'mixed formats', unknown: 'unknown format' };
 
 function h(tag: string, attrs: Record<string, string> = {}, ...children: (Node | string | null)[]): HTMLElement {
   const el = document.createElement(tag);
@@ -74,7 +62,7 @@ function datasetRow(d: DatasetSummary, multiRoot: boolean): HTMLElement {
         ' · ',
         h('span', {}, formatBytes(d.bytes)),
         ' · ',
-        h('span', { 'data-testid': 'dataset-format' }, d.format ? formatLabels[d.format] ?? d.format : '—'),
+        h('span', { 'data-testid': 'dataset-format' }, d.format ? labels[d.format] ?? d.format : '—'),
         d.dirty ? h('span', { class: 'dirty', title: 'Counts from the editor buffer, changed since it was last saved' }, ' · edited') : null,
       );
   const badge = h(
