@@ -110,4 +110,24 @@ describe('llmops CLI (built bundle)', function () {
     assert.ok(train.records >= 60);
     assert.equal(train.format, 'openai-chat');
   });
+
+  it('finds evaluation records leaked from the training file named in llmops.yaml', () => {
+    const p = tempDir('overlap');
+    try {
+      const rec = (u: string, a: string) => JSON.stringify({ messages: [{ role: 'user', content: u }, { role: 'assistant', content: a }] });
+      mkdirSync(join(p.dir, 'data'));
+      writeFileSync(join(p.dir, 'llmops.yaml'), 'version: 1\nproject: {name: leak}\ndatasets: {train: data/train.jsonl, eval: data/heldout.jsonl}\nlint:\n  rules: {too-few-examples: off}\n');
+      writeFileSync(join(p.dir, 'data', 'train.jsonl'), [rec('Add a task: renew passport', 'Added.'), rec('What is due?', 'Two tasks.')].join('\n') + '\n');
+      writeFileSync(join(p.dir, 'data', 'heldout.jsonl'), [rec('What is due?', 'Two tasks.'), rec('Add a task:   renew passport', 'Done!'), rec('Delete the old ones', 'Which ones?')].join('\n') + '\n');
+      const r = llmops(['lint', 'data', '--format', 'json'], p.dir);
+      assert.equal(r.code, 1, r.err);
+      const eval_ = JSON.parse(r.out).files.find((f: { path: string }) => f.path === 'data/heldout.jsonl');
+      const leaks = eval_.diagnostics.filter((d: { rule: string }) => d.rule === 'train-eval-overlap');
+      assert.deepEqual(leaks.map((d: { line: number }) => d.line), [1, 2]);
+      assert.match(leaks[0].message, /also in the training set \(data\/train\.jsonl line 2\)/);
+      assert.match(leaks[1].message, /prompt is also a training prompt \(data\/train\.jsonl line 1\)/);
+    } finally {
+      p.cleanup();
+    }
+  });
 });
