@@ -4,9 +4,10 @@
  * a bare JSON.parse loop. Run: npx tsx test/bench/quality.ts
  */
 import { locateJsonPath, locateJsonPaths } from '../../src/core/dataset/jsonLocate';
-import { lshCandidateProbability, minhashSignature, NearDuplicateIndex, shingleHashes } from '../../src/core/quality/minhash';
+import { fmix32, lshCandidateProbability, minhashSignature, NearDuplicateIndex, shingleHashes } from '../../src/core/quality/minhash';
 import { findPii } from '../../src/core/quality/pii';
 import { chatLine, fmt } from './data';
+import { randomVocabulary, rng } from '../random';
 
 let sink = 0;
 
@@ -21,24 +22,9 @@ function nsPer(n: number, f: (i: number) => unknown, runs = 7): number {
   return (best * 1e6) / n;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = rng(1);
-const vocabulary = Array.from({ length: 20_000 }, () => {
-  let w = '';
-  const len = 2 + Math.floor(rand() * 8);
-  for (let i = 0; i < len; i++) w += String.fromCharCode(97 + Math.floor(rand() * 26));
-  return w;
-});
+const vocabulary = randomVocabulary(rand, 20_000, 2, 8);
 /** About `bytes` of prose-like text: random words, some capitalised, punctuation. */
 function prose(bytes: number, r: () => number): string {
   let s = '';
@@ -49,13 +35,6 @@ function prose(bytes: number, r: () => number): string {
   return s.slice(0, bytes);
 }
 
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
 
 /** The textbook scheme, for comparison: k hash functions, each applied to every shingle. */
 function kPermutationSignature(text: string, k: number): Uint32Array {

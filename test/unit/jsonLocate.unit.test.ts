@@ -1,20 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { locateJsonPath, locateJsonPaths, type JsonPath, type JsonRange } from '../../src/core/dataset/jsonLocate';
+import { rng } from '../random';
 
 const slice = (text: string, r: JsonRange | null): string | null => (r ? text.slice(r.offset, r.offset + r.length) : null);
 const at = (text: string, path: JsonPath, part: 'key' | 'value' = 'value'): string | null => slice(text, locateJsonPath(text, path, part));
 
-/** Seeded PRNG so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes a key the way a hand-edited or foreign-tool file might: some characters as \u escapes. */
 function spellKey(key: string, r: () => number): string {

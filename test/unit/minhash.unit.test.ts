@@ -7,25 +7,11 @@ import {
   NearDuplicateIndex,
   shingleHashes,
 } from '../../src/core/quality/minhash';
+import { randomVocabulary, rng } from '../random';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const r = rng(7);
-const vocabulary = Array.from({ length: 5000 }, () => {
-  let w = '';
-  const len = 3 + Math.floor(r() * 7);
-  for (let i = 0; i < len; i++) w += String.fromCharCode(97 + Math.floor(r() * 26));
-  return w;
-});
+const vocabulary = randomVocabulary(r, 5000, 3, 7);
 const words = (n: number, rand = r): string[] => Array.from({ length: n }, () => vocabulary[Math.floor(rand() * vocabulary.length)]);
 
 function exactJaccard(a: string, b: string): number {

@@ -20,7 +20,8 @@
 /** Value of a bin of a text with no words at all. */
 export const EMPTY_BIN = 0xffffffff;
 
-function fmix32(h: number): number {
+/** murmur3's 32-bit finaliser. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
