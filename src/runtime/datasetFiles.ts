@@ -5,6 +5,7 @@ import { minimatch } from 'minimatch';
 import { decodeDataset, invalidUtf8Finding, positionOfByte } from '../core/dataset/decode';
 import { RuleSet } from '../core/lint/engine';
 import { lintJsonlText, StreamingLinter, type JsonlLint } from '../core/lint/jsonl';
+import { LineAligner } from './lineAligner';
 import { defaultLintConfig, type Finding, type LintConfig } from '../core/lint/types';
 
 export interface FileLint extends JsonlLint {
@@ -40,7 +41,7 @@ export async function lintDatasetFile(file: string, ruleSet: RuleSet = new RuleS
   const extra: Finding[] = [];
   let bytes = 0;
   let lines = 0;
-  let carry: Buffer | null = null;
+  const aligner = new LineAligner();
   let utf8Reported = false;
   let refused: Finding | null = null;
 
@@ -74,6 +75,7 @@ export async function lintDatasetFile(file: string, ruleSet: RuleSet = new RuleS
       }
       const nul = chunk.indexOf(0);
       if (nul >= 0) {
+        const carry = aligner.carried;
         const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
         const at = buf.indexOf(0);
         const { line, column } = positionOfByte(buf, at);
@@ -81,15 +83,8 @@ export async function lintDatasetFile(file: string, ruleSet: RuleSet = new RuleS
         break;
       }
       bytes += chunk.length;
-      const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const lastNl = buf.lastIndexOf(0x0a);
-      if (lastNl < 0) {
-        carry = buf;
-        continue;
-      }
-      carry = lastNl + 1 < buf.length ? Buffer.from(buf.subarray(lastNl + 1)) : null;
-      // Lines end at a newline byte, so a piece never splits a UTF-8 sequence.
-      piece(buf.subarray(0, lastNl + 1));
+      const complete = aligner.push(chunk);
+      if (complete) piece(complete);
     }
   } catch (e) {
     throw new DatasetReadError(describeFsError(file, e));
@@ -97,7 +92,8 @@ export async function lintDatasetFile(file: string, ruleSet: RuleSet = new RuleS
     stream.destroy();
   }
   if (refused) return { format: null, formatCounts: {}, records: 0, lines: 0, findings: [refused], bytes };
-  if (carry) piece(carry);
+  const last = aligner.end();
+  if (last) piece(last);
   const lint = linter.finish();
   if (extra.length) lint.findings = [...extra, ...lint.findings].sort((a, b) => a.line - b.line || a.column - b.column);
   return { ...lint, bytes };

@@ -9,6 +9,7 @@ import { formatStatsText, StatsAccumulator, type DatasetStats } from '../core/da
 import { expandPaths } from './datasetFiles';
 import { loadProject, projectResolver } from './project';
 import { projectTokens, type ProjectTokens } from './projectTokens';
+import { LineAligner } from './lineAligner';
 
 export interface StatsIo {
   out: (s: string) => void;
@@ -68,19 +69,13 @@ function parseArgs(args: string[]): StatsOptions {
 
 /** Streams a file's lines into the accumulator (bounded memory for any file size). */
 async function accumulate(file: string, acc: StatsAccumulator): Promise<void> {
-  let carry: Buffer | null = null;
+  const aligner = new LineAligner();
   const stream = createReadStream(file, { highWaterMark: 4 * 1024 * 1024 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const lastNl = buf.lastIndexOf(0x0a);
-      if (lastNl < 0) {
-        carry = buf;
-        continue;
-      }
-      carry = lastNl + 1 < buf.length ? Buffer.from(buf.subarray(lastNl + 1)) : null;
-      // Lines end at a newline byte, so a piece never splits a UTF-8 sequence.
-      const text = buf.toString('utf8', 0, lastNl);
+      const piece = aligner.push(chunk);
+      if (!piece) continue;
+      const text = piece.toString('utf8', 0, piece.length - 1);
       let pos = 0;
       while (pos <= text.length) {
         let nl = text.indexOf('\n', pos);
@@ -92,7 +87,8 @@ async function accumulate(file: string, acc: StatsAccumulator): Promise<void> {
   } finally {
     stream.destroy();
   }
-  if (carry) acc.addLine(carry.toString('utf8'));
+  const last = aligner.end();
+  if (last) acc.addLine(last.toString('utf8'));
 }
 
 interface FileStats {
