@@ -130,4 +130,11 @@ describe('llmops CLI (built bundle)', function () {
       p.cleanup();
     }
   });
+
+  it('ends quietly when its output pipe is closed early (llmops ... | head)', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cliJs}" stats examples/task-assistant/data/train.jsonl | head -1`], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 0);
+    assert.doesNotMatch(r.stderr, /EPIPE|Error/);
+    assert.match(r.stdout, /train\.jsonl/);
+  });
 });
