@@ -284,7 +284,7 @@ function asCard(line: string, s: NumberShape): PiiMatch | null {
   const len = s.digits.length;
   if (len < 13 || len > 19) return null;
   if (s.groups.length > 1) {
-    if (s.seps.includes('.') || !consistent(s.seps) || (s.seps.includes(' ') && s.seps.includes('-')) || !CARD_SHAPES.includes(s.groups.join(','))) return null;
+    if (s.groups[0] !== 4 || s.seps.includes('.') || !consistent(s.seps) || (s.seps.includes(' ') && s.seps.includes('-')) || !CARD_SHAPES.includes(s.groups.join(','))) return null;
   }
   const issuer = cardIssuer(s.digits);
   if (!issuer || !luhn(s.digits)) return null;
@@ -334,13 +334,28 @@ function prefix(s: NumberShape, count: number): NumberShape {
   };
 }
 
+/**
+ * Whether any prefix of the shape can be a card or a phone number, decided from its first groups:
+ * `+` or a leading 0 (international, trunk), a first group of 4 (grouped card) or 13+ (contiguous
+ * card), 3 or 1 then 3 (North American). Rejecting `11 11 11 …` here keeps such text cheap.
+ */
+function mayClassify(shape: NumberShape): boolean {
+  const g = shape.groups;
+  return shape.plus || shape.digits.charCodeAt(0) === 0x30 || g[0] === 4 || g[0] >= 13 || g[0] === 3 || (g[0] === 1 && g[1] === 3);
+}
+
 function classify(line: string, shape: NumberShape): PiiMatch | null {
+  if (!mayClassify(shape)) return null;
   if (!gluedAfter(line, shape.end)) {
     const whole = asCard(line, shape) ?? asPhone(line, shape);
     if (whole) return whole;
   }
   // Numbers written next to each other (`415-555-2671 2025`): try the shape cut at each space.
+  let digits = shape.digits.length;
   for (let count = shape.groups.length - 1; count >= 1; count--) {
+    digits -= shape.groups[count];
+    // Every phone or card number has 9 digits or more (a leading `00` or `+` counted).
+    if (digits < 9) break;
     if (shape.seps[count - 1] !== ' ') continue;
     const part = prefix(shape, count);
     const found = asCard(line, part) ?? asPhone(line, part);
@@ -510,10 +525,19 @@ function pushKey(line: string, start: number, out: PiiMatch[]): number {
  */
 function findKeys(line: string, out: PiiMatch[]): void {
   // sk-…, sk-ant-…, xox[abpr]-…, -----BEGIN …
+  // End of the URL-safe run around the last `sk-` that was not a key: a later `sk-` in that run
+  // shares its end, so it can only be a key within 407 characters of it (`sk-sk-sk-…` stays linear).
+  let skRunEnd = -1;
   for (let p = line.indexOf('-'); p >= 0; p = line.indexOf('-', p + 1)) {
     let start = -1;
     const c1 = line.charCodeAt(p - 1);
-    if (c1 === 0x6b && line.charCodeAt(p - 2) === 0x73) start = p - 2;
+    if (c1 === 0x6b && line.charCodeAt(p - 2) === 0x73) {
+      if (p < skRunEnd && p - 2 < skRunEnd - 407) continue;
+      const end = pushKey(line, p - 2, out);
+      if (end > p) p = end;
+      else if (p >= skRunEnd) skRunEnd = runEnd(line, p, URLSAFE, Infinity);
+      continue;
+    }
     else if ((c1 === 0x61 || c1 === 0x62 || c1 === 0x70 || c1 === 0x72) && line.startsWith('xox', p - 4)) start = p - 4;
     else if (line.startsWith('-----BEGIN ', p)) {
       const hit = matchPem(line, p);
