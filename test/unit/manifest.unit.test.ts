@@ -31,7 +31,7 @@ describe('llmops.yaml manifest', () => {
         '  near_duplicate_threshold: 0.9',
         '  min_examples: 10',
         'prices:',
-        '  gpt-4o-mini: {input_per_mtok: 0.15}',
+        '  gpt-4o-mini: {input_per_million: 0.15}',
         'decision: {recommendation: fine-tune}',
       ].join('\n'),
     );

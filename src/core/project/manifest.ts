@@ -50,7 +50,24 @@ export const manifestSchema = z
       })
       .optional()
       .describe('Dataset lint options'),
-    prices: z.record(z.string(), z.looseObject({})).optional().describe('Price overrides per model or provider'),
+    prices: z
+      .record(
+        z.string().min(1, 'Expected a model or GPU name'),
+        z
+          .strictObject({
+            input_per_million: z.number().positive('price must be greater than 0').optional().describe('Inference input (prompt) price, USD per 1M tokens'),
+            output_per_million: z.number().positive('price must be greater than 0').optional().describe('Inference output (generated) price, USD per 1M tokens'),
+            training_per_million: z.number().positive('price must be greater than 0').optional().describe('Hosted fine-tuning price, USD per 1M training tokens (dataset tokens × epochs)'),
+            training_per_hour: z.number().positive('price must be greater than 0').optional().describe('Hosted fine-tuning price, USD per hour of training (reinforcement fine-tuning)'),
+            gpu_hourly: z.number().positive('price must be greater than 0').optional().describe('GPU rental price, USD per GPU-hour'),
+            gpu_memory_gb: z.number().positive('memory must be greater than 0').optional().describe('GPU memory in GB'),
+            gpu_bf16_tflops: z.number().positive('TFLOPS must be greater than 0').optional().describe('Dense (no sparsity) BF16 tensor peak of the GPU, in TFLOPS'),
+            context_limit: z.number().int().positive('context limit must be greater than 0').optional().describe('Longest training example in tokens: longer examples are clipped and billed up to this'),
+          })
+          .describe('Prices for one model (inference, fine-tuning) or one GPU; each value replaces the built-in one'),
+      )
+      .optional()
+      .describe('Price overrides by model name (e.g. gpt-4o-mini) or GPU name (e.g. H100): they win over the built-in price tables'),
     decision: z.looseObject({}).optional().describe('Inputs and results of the customise-or-not decision'),
   })
   .meta({ title: 'LLMOps Workbench project manifest (llmops.yaml)' });
@@ -71,7 +88,7 @@ export interface ManifestProblem {
 }
 
 export interface ParsedManifest {
-  /** Present only when there is no error. */
+  /** Present when there is no error, or when the only errors are in `prices:` entries (those are left out). */
   manifest?: Manifest;
   problems: ManifestProblem[];
 }
@@ -99,9 +116,17 @@ export function parseManifest(text: string): ParsedManifest {
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });
     const r = manifestSchema.safeParse(value);
     if (r.success) return { manifest: r.data, problems };
-    for (const p of issueProblems(r.error.issues, value)) {
+    const found = issueProblems(r.error.issues, value);
+    for (const p of found) {
       const [start, end] = rangeOf(doc, p.path, p.code === 'unrecognized_keys' || p.code === 'invalid_key');
       at(start, end, p.message, 'error', p.path);
+    }
+    // A bad price override is reported and ignored; the rest of the project keeps working.
+    if (found.length && found.every((p) => p.path[0] === 'prices' && typeof p.path[1] === 'string') && isRecord(value) && isRecord(value.prices)) {
+      const prices = { ...value.prices };
+      for (const p of found) delete prices[p.path[1] as string];
+      const again = manifestSchema.safeParse({ ...value, prices });
+      if (again.success) return { manifest: again.data, problems };
     }
     return { problems };
   } catch (err) {
@@ -151,4 +176,8 @@ function fallback(doc: Document, parent: unknown, parentKey: Node | undefined): 
   }
   const r = (parent as Node | null)?.range;
   return r ? [r[0], r[1]] : [0, 0];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
