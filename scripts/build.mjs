@@ -95,6 +95,9 @@ function copyAssets() {
   for (const f of ['codicon.css', 'codicon.ttf']) {
     copyFileSync(join(root, 'node_modules', '@vscode', 'codicons', 'dist', f), join(root, 'dist', 'webviews', f));
   }
+  // The price catalog the runtime reads (dist/data next to dist/runtime.js), with its license.
+  mkdirSync(join(root, 'dist', 'data'), { recursive: true });
+  for (const f of ['model_prices.json', 'model_prices.LICENSE', 'SOURCES.md']) copyFileSync(join(root, 'data', f), join(root, 'dist', 'data', f));
 }
 
 /** Licenses of every npm package that ends up inside a bundle, written next to the bundles. */
@@ -117,6 +120,16 @@ function writeNotices(metafiles) {
     parts.push(`## ${p.name} ${p.version} (${p.license ?? 'see license'})`, '');
     if (lic) parts.push('```', readFileSync(join(dir, lic), 'utf8').trim(), '```', '');
   }
+  parts.push(
+    '## Price catalog: data/model_prices.json (MIT)',
+    '',
+    'From AgentOps-AI/tokencost `tokencost/model_prices.json` at commit e7f7c1928084af55bb4955102327982401ed8649 (snapshot 2025-09-05), itself derived from BerriAI/litellm `model_prices_and_context_window.json`.',
+    '',
+    '```',
+    readFileSync(join(root, 'data', 'model_prices.LICENSE'), 'utf8').trim(),
+    '```',
+    '',
+  );
   writeFileSync(join(root, 'dist', 'THIRD_PARTY_NOTICES.md'), parts.join('\n'));
 }
 

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import { LintWorkspaceRequest } from '../protocol/runtime';
+import type { CostBreakdownPanel } from './costView';
 import type { RuntimeClient } from './runtimeClient';
 import type { ProjectSidebar } from './sidebar';
 
 export interface CommandContext {
   runtime: RuntimeClient;
   sidebar: ProjectSidebar;
+  costPanel: CostBreakdownPanel;
   log: vscode.LogOutputChannel;
 }
 
@@ -33,6 +35,13 @@ export const commandTable: Record<string, (c: CommandContext, ...args: unknown[]
   'llmops.restartRuntime': ({ runtime }) => runtime.restart(),
   'llmops.showLogs': ({ log }) => log.show(),
   'llmops.refreshProject': ({ sidebar }) => sidebar.refresh(),
+  'llmops.showCostBreakdown': async ({ costPanel }, uri) => {
+    try {
+      await costPanel.show(uri);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`LLMOps: cost breakdown failed: ${(e as Error)?.message ?? e}`);
+    }
+  },
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

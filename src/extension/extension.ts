@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { CostBreakdownPanel, CostStatus } from './costView';
 import { RuntimeClient } from './runtimeClient';
 import { ProjectSidebar, sidebarViewId } from './sidebar';
 import { RuntimeStatus } from './statusBar';
@@ -17,13 +18,16 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new RuntimeStatus();
   runtime = new RuntimeClient(context, log, status);
   const sidebar = new ProjectSidebar(context.extensionUri, runtime, status, log);
+  const costPanel = new CostBreakdownPanel(runtime);
   context.subscriptions.push(
+    costPanel,
+    new CostStatus(runtime),
     log,
     status,
     runtime,
     sidebar,
     vscode.window.registerWebviewViewProvider(sidebarViewId, sidebar),
-    ...registerCommands({ runtime, sidebar, log }),
+    ...registerCommands({ runtime, sidebar, costPanel, log }),
   );
   const r = runtime;
   setImmediate(() => void r.start());

@@ -78,6 +78,8 @@ export class RuntimeClient implements vscode.Disposable {
       documentSelector: [
         { scheme: 'file', pattern: '**/*.jsonl' },
         { scheme: 'untitled', language: 'jsonl' },
+        // Training configs: the runtime shows the run's cost (the YAML itself is validated by the schema).
+        { scheme: 'file', pattern: '**/*.train.{yaml,yml}' },
       ],
       outputChannel: this.log,
       errorHandler,

@@ -24,11 +24,17 @@ export interface RuntimeSettings {
   maxProblemsPerFile: number;
   /** Glob patterns (relative to a workspace folder) never scanned for datasets. */
   exclude: string[];
+  /** CodeLens with tokens and cost at the top of each dataset. */
+  costLens: boolean;
+  /** Per-record token counts as inlay hints: on, off, or auto (files up to 10,000 lines). */
+  inlayHints: 'on' | 'off' | 'auto';
 }
 
 export const defaultRuntimeSettings: RuntimeSettings = {
   maxProblemsPerFile: 1000,
   exclude: ['**/node_modules/**', '**/.git/**', '**/.llmops/**', '**/.venv/**', '**/__pycache__/**'],
+  costLens: true,
+  inlayHints: 'auto',
 };
 
 export interface DatasetSummary {

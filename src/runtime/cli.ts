@@ -8,6 +8,7 @@ import { formatJunit } from '../core/lint/junit';
 import { DatasetReadError, expandPaths, lintDatasetFile } from './datasetFiles';
 import { loadProject, projectResolver, ruleSetForFile } from './project';
 import { lintTokensFor } from './projectTokens';
+import { runCost } from './costCommand';
 import { runStats } from './statsCommand';
 import { version } from './version';
 
@@ -21,6 +22,8 @@ Commands:
       --quiet             Only print files with findings and the summary
   stats <paths|globs...>  Dataset statistics: records, tokens p50/p90, trainable tokens, over-limit,
                           duplicates, roles, tools (--format json, --model M)
+  cost <dataset>          Fine-tuning and inference cost with the real tokenizer: hosted price or
+                          GPU time, per request and per month (--model, --epochs, --gpu, --format json)
   explain <code|name>     Print a rule's documentation (e.g. llmops explain invalid-json)
   rules                   List every rule
   --version               Print the version
@@ -128,6 +131,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return await lint(rest, io);
       case 'stats':
         return await runStats(rest, io);
+      case 'cost':
+        return await runCost(rest, io);
       case 'explain':
         return explain(rest, io);
       case 'rules':

@@ -9,6 +9,8 @@ import {
   FileChangeType,
   ProposedFeatures,
   TextDocumentSyncKind,
+  CodeLensRefreshRequest,
+  InlayHintRefreshRequest,
   type CodeAction,
   type Connection,
   type Diagnostic,
@@ -20,6 +22,7 @@ import { decodeDataset } from '../core/dataset/decode';
 import { detectRecordFormat, formatNames } from '../core/dataset/formats';
 import { rewriteAsJsonl } from '../core/lint/jsonl';
 import { JsonlDocument } from '../core/lint/jsonlDocument';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Finding, Fix, Severity } from '../core/lint/types';
 import {
   DatasetsChangedNotification,
@@ -34,6 +37,8 @@ import { DatasetReadError, findDatasets, lintDatasetFile, type FileLint } from '
 import { findManifest, loadProject, MANIFEST, ruleSetForFile, type Project } from './project';
 import { invalidateProjectTokens, peekLintTokens } from './projectTokens';
 import { recordHover } from './hover';
+import { CostService } from './costLens';
+import { CostBreakdownRequest, CostChangedNotification, CostSummaryRequest } from '../protocol/cost';
 import { version } from './version';
 
 /** Code action kind of the whole-file conversion (shown in the lightbulb and the Refactor menu). */
@@ -68,6 +73,8 @@ interface OpenDoc {
 /** Below this many lines the rules across records run on every change; above, once typing pauses. */
 const SETTLE_NOW_LINES = 2000;
 const SETTLE_DELAY_MS = 250;
+/** `llmops.cost.inlayHints: auto` shows per-record token hints up to this many lines. */
+const INLAY_AUTO_MAX_LINES = 10_000;
 
 export function toDiagnostic(f: Finding): Diagnostic {
   const data: DiagnosticData = { code: f.code };
@@ -87,6 +94,8 @@ const MAX_WORKSPACE_FILES = 5000;
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const startedAt = new Date().toISOString();
   const open = new Map<string, OpenDoc>();
+  /** Open training configs (`*.train.yaml`): only their cost CodeLens, no linting here. */
+  const configs = new Map<string, TextDocument>();
   /** Lint results of files on disk, keyed by path, valid while mtime and size match. */
   const diskCache = new Map<string, { mtimeMs: number; size: number; lint: FileLint }>();
   /** URIs whose diagnostics come from a workspace lint (not from an open editor). */
@@ -100,6 +109,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     settings = {
       maxProblemsPerFile: typeof s.maxProblemsPerFile === 'number' && s.maxProblemsPerFile > 0 ? s.maxProblemsPerFile : settings.maxProblemsPerFile,
       exclude: Array.isArray(s.exclude) ? s.exclude.filter((x) => typeof x === 'string') : settings.exclude,
+      costLens: typeof s.costLens === 'boolean' ? s.costLens : settings.costLens,
+      inlayHints: s.inlayHints === 'on' || s.inlayHints === 'off' || s.inlayHints === 'auto' ? s.inlayHints : settings.inlayHints,
     };
   };
 
@@ -185,6 +196,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        inlayHintProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CONVERT_KIND], resolveProvider: true },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
@@ -206,6 +219,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   connection.onDidOpenTextDocument(async (p) => {
+    if (isTrainConfig(p.textDocument.uri)) {
+      configs.set(p.textDocument.uri, TextDocument.create(p.textDocument.uri, 'yaml', p.textDocument.version, p.textDocument.text));
+      return;
+    }
     const o: OpenDoc = { uri: p.textDocument.uri, version: p.textDocument.version, doc: new JsonlDocument(p.textDocument.text), encoding: [], edited: false, ready: false };
     open.set(o.uri, o);
     if (publishedFromDisk.has(o.uri)) publishedFromDisk.delete(o.uri);
@@ -216,6 +233,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   connection.onDidChangeTextDocument((p) => {
+    const cfg = configs.get(p.textDocument.uri);
+    if (cfg) {
+      configs.set(cfg.uri, TextDocument.update(cfg, p.contentChanges, p.textDocument.version));
+      return;
+    }
     const o = open.get(p.textDocument.uri);
     if (!o) return;
     for (const c of p.contentChanges) {
@@ -237,8 +259,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   connection.onDidCloseTextDocument((p) => {
+    if (configs.delete(p.textDocument.uri)) {
+      cost.forget(p.textDocument.uri);
+      return;
+    }
     clearTimeout(open.get(p.textDocument.uri)?.settleTimer);
     open.delete(p.textDocument.uri);
+    cost.forget(p.textDocument.uri);
     // Findings of closed files come back only from a workspace lint (as ESLint and ruff do).
     void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
     notifyDatasetsChanged(p.textDocument.uri);
@@ -256,12 +283,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         invalidateProjectTokens();
         projects.clear();
         diskCache.clear();
+        cost.invalidateAll();
         for (const o of open.values()) void applyProject(o).then(() => lintOpen(o));
         void publishManifest(file);
         notifyDatasetsChanged(c.uri);
         continue;
       }
       diskCache.delete(file);
+      cost.datasetChanged();
       // A training file changed: evaluation files compared with it get new overlap data.
       for (const o of open.values()) if (o.uri !== c.uri) void applyProject(o).then((changed) => changed && lintOpen(o));
       if (c.type === FileChangeType.Deleted && publishedFromDisk.has(c.uri) && !open.has(c.uri)) {
@@ -322,6 +351,32 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
     return p;
   };
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const refreshUris = new Set<string>();
+  const cost = new CostService({
+    projectFor: (file) => projectFor(file),
+    doc: (uri) => {
+      const o = open.get(uri);
+      return o ? { doc: o.doc, version: o.version, edited: o.edited } : undefined;
+    },
+    config: (uri) => {
+      const c = configs.get(uri);
+      return c ? { text: c.getText(), version: c.version } : undefined;
+    },
+    refresh: (uri) => {
+      refreshUris.add(uri);
+      if (refreshTimer) return;
+      refreshTimer = setTimeout(() => {
+        refreshTimer = undefined;
+        const uris = [...refreshUris];
+        refreshUris.clear();
+        void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+        if (settings.inlayHints !== 'off') void connection.sendRequest(InlayHintRefreshRequest.type).catch(() => undefined);
+        for (const u of uris) void connection.sendNotification(CostChangedNotification.method, { uri: u });
+      }, 50);
+    },
+    log: (m) => log.warn(m),
+  });
   const publishManifestProblems = (proj: Project): void => {
     if (!proj.manifestPath) return;
     void connection.sendDiagnostics({
@@ -370,7 +425,30 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const o = open.get(p.textDocument.uri);
     if (!o) return null;
     const md = recordHover(o.doc.line(p.position.line), p.position.line, o.doc.rules.config.tokens);
-    return md ? { contents: { kind: 'markdown', value: md } } : null;
+    if (!md) return null;
+    const share = cost.hoverLine(o.uri, p.position.line);
+    return { contents: { kind: 'markdown', value: share ? `${md}\n\n${share}` : md } };
+  });
+
+  connection.onCodeLens((p) => {
+    const cfg = configs.get(p.textDocument.uri);
+    if (cfg) return settings.costLens ? cost.lenses(cfg.uri, cfg.version) : [];
+    const o = open.get(p.textDocument.uri);
+    if (!o || !settings.costLens) return [];
+    return cost.lenses(o.uri, o.version);
+  });
+
+  connection.languages.inlayHint.on((p) => {
+    const o = open.get(p.textDocument.uri);
+    if (!o || settings.inlayHints === 'off' || (settings.inlayHints === 'auto' && o.doc.lineCount > INLAY_AUTO_MAX_LINES)) return [];
+    return cost.inlayHints(o.uri, p.range.start.line, p.range.end.line, (line) => o.doc.line(line).length);
+  });
+
+  connection.onRequest(CostBreakdownRequest.method, (p: { uri: string }) => (typeof p?.uri === 'string' ? cost.breakdown(p.uri) : null));
+  connection.onRequest(CostSummaryRequest.method, (p: { uri: string; ranges?: { start: number; end: number }[] }) => {
+    if (typeof p?.uri !== 'string') return null;
+    const ranges = Array.isArray(p.ranges) ? p.ranges.filter((r) => Number.isInteger(r?.start) && Number.isInteger(r?.end)).slice(0, 100) : undefined;
+    return cost.summary(p.uri, ranges);
   });
 
   connection.onCodeActionResolve((action) => {
@@ -486,6 +564,10 @@ function sameFile(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isTrainConfig(uri: string): boolean {
+  return /\.train\.ya?ml$/i.test(uri);
 }
 
 function hasNul(doc: JsonlDocument): boolean {

@@ -1001,7 +1001,8 @@ function lenmlPackage(model: string): string | null {
 }
 
 /** The folder to load: the candidate itself, or its newest cached snapshot with a tokenizer.json. */
-function tokenizerFolder(dir: string): string | null {
+/** The folder holding tokenizer.json: `dir` itself, or its Hugging Face cache snapshot. */
+export function tokenizerFolder(dir: string): string | null {
   if (hasFile(dir, 'tokenizer.json')) return dir;
   const snapshots = path.join(dir, 'snapshots');
   if (!isDir(snapshots)) return null;
@@ -1162,6 +1163,16 @@ export async function resolveTokenizer(model: string, opts: ResolveOptions): Pro
     'estimate',
     `no tokenizer.json for "${model}" in: ${[...new Set(searched)].join('; ')}. Put the model folder there, set LLMOPS_TOKENIZER_PATH, or download it with \`huggingface-cli download ${model} tokenizer.json tokenizer_config.json config.json\``,
   );
+}
+
+/** The model's config.json next to its tokenizer (a model folder, the HF cache), or null. */
+export function modelConfigPath(model: string, opts: ResolveOptions): string | null {
+  for (const c of tokenizerCandidates(model, opts)) {
+    if (hasFile(c.dir, 'config.json')) return path.join(c.dir, 'config.json');
+    const dir = tokenizerFolder(c.dir);
+    if (dir && hasFile(dir, 'config.json')) return path.join(dir, 'config.json');
+  }
+  return null;
 }
 
 /** Forgets loaded tokenizers (tests). */

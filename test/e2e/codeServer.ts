@@ -285,7 +285,7 @@ export class Editor {
 
   /** Moves the cursor to `line` (1-based) in the active editor and selects the whole line's text. */
   async selectLine(line: number): Promise<void> {
-    await this.activeEditor().click({ position: { x: 200, y: 5 } });
+    await this.activeEditor().click({ position: { x: 200, y: 60 } }); // below the CodeLens row at the top
     await this.page.keyboard.press('Control+G');
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
     await expectVisible(input, 'Go to Line (Ctrl+G) did not open');

@@ -5,6 +5,7 @@
  * Run: npm run build && npm run package && npm run test:e2e   (LLMOPS_UPDATE_SCREENSHOTS=1 refreshes media/screenshots/)
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Editor } from './codeServer';
 import { countRecords, expectVisible, isEditorInstalled, listJsonl, startEditor, waitUntil } from './codeServer';
@@ -127,7 +128,7 @@ describe('LLMOps Workbench in code-server', function () {
     await expectVisible(squiggle, 'no error squiggle for the unknown role "human"', 20_000);
     await e.waitForProblems('scratch.jsonl', (text) => /unknown-role/.test(text), 'the Problems panel shows no unknown-role problem for scratch.jsonl', 20_000);
     // F8 moves the cursor to the problem; Ctrl+. opens its quick fixes.
-    await e.activeEditor().click({ position: { x: 200, y: 5 } });
+    await e.activeEditor().click({ position: { x: 200, y: 60 } }); // below the CodeLens row at the top
     await e.page.keyboard.press('Control+Home');
     await e.page.keyboard.press('F8');
     await e.page.keyboard.press('Escape');
@@ -140,6 +141,44 @@ describe('LLMOps Workbench in code-server', function () {
     const text = await e.activeEditor().locator('.view-lines').innerText();
     assert.match(text.replace(/\u00a0/g, ' '), /"role": "user", "content": "Mark 'water the plants' as done\."/);
     await e.replaceLine(2, SCRATCH_VALID_LINE_2);
+    await e.save();
+  });
+
+  it('shows tokens and the fine-tuning cost in a CodeLens that updates after an edit, and opens the breakdown', async function () {
+    const e = ed();
+    const TRAIN = 'data/train.jsonl';
+    const lines = fs.readFileSync(path.join(e.workspace, TRAIN), 'utf8').split('\n').filter((l) => l.trim());
+    await e.openFile(TRAIN);
+    const lens = e.activeEditor().locator('.codelens-decoration', { hasText: 'records' });
+    const text = async (): Promise<string> => ((await lens.count()) ? (await lens.first().innerText()).replace(/\u00a0/g, ' ') : '');
+    const first = await waitUntil(async () => ((await text()).includes(`${lines.length} records`) ? text() : undefined),
+      async () => `no CodeLens "${lines.length} records · … tokens" on ${TRAIN} (shows: ${JSON.stringify(await text())})`, 60_000);
+    assert.match(first, /tokens · ≈ \$[\d.,]+ to fine-tune HuggingFaceTB\/SmolLM2-135M-Instruct \(3 epochs\) · ≈ .+ on /, first);
+    await e.screenshot('04c-cost-codelens', 'cost-codelens');
+
+    // Blank out the last record: the lens counts one record fewer.
+    await e.replaceLine(lines.length, '');
+    await e.page.keyboard.press('Control+Home'); // the lens is on the first line: scroll back to it
+    await waitUntil(async () => (await text()).includes(`${lines.length - 1} records`),
+      async () => `the CodeLens did not update to ${lines.length - 1} records after the edit (shows: ${JSON.stringify(await text())})`, 30_000);
+    await e.page.keyboard.press('Control+Z'); // the record comes back (retyping 7 KB would take a minute)
+    await e.page.keyboard.press('Control+Home');
+    await waitUntil(async () => (await text()).includes(`${lines.length} records`), 'the CodeLens did not come back after restoring the record', 30_000);
+
+    // Clicking the lens opens the breakdown with the per-GPU comparison.
+    await lens.first().locator('a').first().click();
+    const tab = e.page.locator('.tabs-container .tab', { hasText: 'Cost: data/train.jsonl' });
+    await expectVisible(tab, 'clicking the CodeLens opened no "Cost: data/train.jsonl" tab', 20_000);
+    // The sidebar may be a webview of ours too: look in every one for the breakdown.
+    const frames = e.page.locator('iframe.webview.ready');
+    await waitUntil(async () => {
+      for (let i = 0; i < (await frames.count()); i++) {
+        const f = frames.nth(i).contentFrame().frameLocator('#active-frame');
+        if (await f.locator('h2', { hasText: 'On your own GPU' }).count().catch(() => 0)) return true;
+      }
+      return false;
+    }, 'the breakdown shows no GPU comparison', 20_000);
+    await e.screenshot('04d-cost-breakdown', 'cost-breakdown');
     await e.save();
   });
 
