@@ -47,6 +47,10 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tr.current td{f
   rows.push(['Per request', `${int(inf.promptTokens)} prompt + ${int(inf.outputTokens)} output tokens (${inf.tokensSource})`]);
   if (inf.hosted) rows.push([`Hosted ${inf.hosted.model}`, `${usd(inf.hosted.perRequestUsd)} per request${inf.hosted.perMonthUsd !== null ? ` · ${usd(inf.hosted.perMonthUsd)} per month at ${int(inf.monthlyRequests ?? 0)} requests` : ''}`]);
   if (inf.selfHosted) rows.push([`Self-hosted on ${inf.selfHosted.gpu}`, `${usd(inf.selfHosted.perMonthUsd)} per month (${int(inf.selfHosted.gpuHoursPerMonth)} GPU hours) · ${usd(inf.selfHosted.perRequestUsd)} per request`]);
+  if (r.roi) {
+    const x = r.roi;
+    rows.push(['ROI', `vs ${x.apiModel} at ${usd(x.apiMonthlyUsd)}/month, ${x.custom} at ${usd(x.customMonthlyUsd)}/month saves ${usd(x.monthlySavingsUsd)}/month; upfront ${x.setupHours} h × $${x.hourlyRateUsd}/h + training = ${usd(x.upfrontUsd)} → ${x.breakEvenMonths === null ? 'no break-even' : `break-even after ${x.breakEvenMonths} months`}`]);
+  }
   const table = (cells: string[][], header: string[], numeric: number[], current: boolean[]): string =>
     `<table><thead><tr>${header.map((h, i) => `<th${numeric.includes(i) ? ' class="num"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${cells
       .map((row, k) => `<tr${current[k] ? ' class="current"' : ''}>${row.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`)

@@ -14,6 +14,27 @@ export interface CostOptions {
   gpu?: string;
   method?: TrainMethod;
   mfu?: number;
+  /** The hosted model the customised one replaces, for the ROI (default gpt-4o). */
+  apiModel?: string;
+  /** Setup effort (data preparation, training, evaluation) in hours (default 40) and its rate (default $30/h). */
+  setupHours?: number;
+  hourlyRateUsd?: number;
+}
+
+/** Break-even of customising vs calling a hosted model, at the project's volume. */
+export interface RoiSummary {
+  apiModel: string;
+  apiMonthlyUsd: number;
+  customMonthlyUsd: number;
+  /** What the custom monthly figure is: the fine-tuned hosted model or a self-hosted GPU. */
+  custom: string;
+  setupHours: number;
+  hourlyRateUsd: number;
+  trainingCostUsd: number;
+  upfrontUsd: number;
+  monthlySavingsUsd: number;
+  /** Null when the custom model saves nothing per month. */
+  breakEvenMonths: number | null;
 }
 
 export interface GpuCost {
@@ -64,6 +85,8 @@ export interface CostReport {
   catalog: { date: string; source: string; license: string };
   /** Share of records counted when the token figure is a sampled estimate (1 otherwise). */
   sampled: number;
+  /** Null without a monthly volume in llmops.yaml or a price for the API model. */
+  roi: RoiSummary | null;
   notes: string[];
 }
 

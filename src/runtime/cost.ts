@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PriceCatalog, type GpuSpec, type PriceProblem } from '../core/cost/catalog';
 import { gpuTraining, hostedFineTune, hostedInference, selfHostedInference, trainingMemory, type MemoryBreakdown } from '../core/cost/estimates';
-import type { CostComparisonRow, CostOptions, CostReport, GpuCost, InferenceCost } from '../protocol/cost';
+import type { CostComparisonRow, CostOptions, CostReport, GpuCost, InferenceCost, RoiSummary } from '../protocol/cost';
+import { roi } from '../core/cost/roi';
 import { archFromConfig, knownArch, type ModelArch } from '../core/cost/modelSize';
 import { clippedSum, type DatasetTokens } from './datasetTokens';
 import type { Project } from './project';
@@ -123,6 +124,31 @@ export function costReport(t: DatasetTokens, ctx: CostContext, opts: CostOptions
     selfHosted = { gpu: spec.name, tokensPerSecond, gpuHoursPerMonth: round(s.gpuHoursPerMonth, 1), perMonthUsd: round(s.perMonthUsd), perRequestUsd: s.perRequestUsd };
   }
 
+  // ROI: the hosted API model vs the custom model's monthly cost (hosted fine-tune, else self-hosted).
+  let roiSummary: RoiSummary | null = null;
+  const apiModel = opts.apiModel ?? 'gpt-4o';
+  const apiPrice = catalog.inference(apiModel);
+  const customMonthly = hosted?.perMonthUsd ?? selfHosted?.perMonthUsd ?? null;
+  if (monthly !== null && apiPrice && customMonthly !== null) {
+    const api = hostedInference({ promptTokens, outputTokens, monthlyRequests: monthly, price: apiPrice });
+    const setupHours = opts.setupHours ?? 40;
+    const hourlyRateUsd = opts.hourlyRateUsd ?? 30;
+    const training = trainingCostUsd ?? 0;
+    const r = roi({ apiMonthlyUsd: api.perMonthUsd ?? 0, customMonthlyUsd: customMonthly, setupHours, hourlyRateUsd, trainingCostUsd: training });
+    roiSummary = {
+      apiModel: apiPrice.model,
+      apiMonthlyUsd: round(api.perMonthUsd ?? 0),
+      customMonthlyUsd: customMonthly,
+      custom: hosted ? `hosted ${hosted.model}` : `self-hosted on ${selfHosted?.gpu}`,
+      setupHours,
+      hourlyRateUsd,
+      trainingCostUsd: training,
+      upfrontUsd: round(r.upfrontUsd),
+      monthlySavingsUsd: round(r.monthlySavingsUsd),
+      breakEvenMonths: r.breakEvenMonths === null ? null : round(r.breakEvenMonths),
+    };
+  } else if (monthly !== null && !apiPrice) notes.push(`no price for the API model "${apiModel}" (ROI left out); did you mean ${catalog.suggest(apiModel, 'inference', 3).join(', ')}?`);
+
   return {
     model,
     tokenizer: t.tokenizer.name,
@@ -141,6 +167,7 @@ export function costReport(t: DatasetTokens, ctx: CostContext, opts: CostOptions
     trainingPrice: price && price.perMillionTokens !== undefined ? { perMillionTokens: price.perMillionTokens, source: price.source, date: price.date, overridden: !!price.overridden } : null,
     catalog: { date: catalog.snapshot.date, source: catalog.snapshot.source, license: catalog.snapshot.license },
     sampled: t.sampled,
+    roi: roiSummary,
     notes,
   };
 }
@@ -257,6 +284,11 @@ export function formatCostText(r: CostReport): string {
   out.push(`  inference          ${int(inf.promptTokens)} prompt + ${int(inf.outputTokens)} output tokens per request (${inf.tokensSource})${inf.monthlyRequests !== null ? `, ${int(inf.monthlyRequests)} requests/month` : ''}`);
   if (inf.hosted) out.push(`    hosted ${inf.hosted.model}: ${usd(inf.hosted.perRequestUsd)} per request${inf.hosted.perMonthUsd !== null ? `, ${usd(inf.hosted.perMonthUsd)} per month` : ''}`);
   if (inf.selfHosted) out.push(`    self-hosted on ${inf.selfHosted.gpu}: ${usd(inf.selfHosted.perMonthUsd)} per month (${int(inf.selfHosted.gpuHoursPerMonth)} GPU hours), ${usd(inf.selfHosted.perRequestUsd)} per request`);
+  if (r.roi) {
+    const x = r.roi;
+    out.push(`  ROI                vs ${x.apiModel} at ${usd(x.apiMonthlyUsd)}/month: ${x.custom} at ${usd(x.customMonthlyUsd)}/month saves ${usd(x.monthlySavingsUsd)}/month`);
+    out.push(`                     upfront ${x.setupHours} h × $${x.hourlyRateUsd}/h + training ${usd(x.trainingCostUsd)} = ${usd(x.upfrontUsd)} → ${x.breakEvenMonths === null ? 'never breaks even' : `break-even after ${x.breakEvenMonths} months`}`);
+  }
   for (const n of r.notes) out.push(`  note: ${n}`);
   out.push(`  prices: ${r.catalog.source}, snapshot ${r.catalog.date}; override in llmops.yaml prices:`);
   return out.join('\n');

@@ -32,6 +32,9 @@ Options:
   --gpu NAME        GPU for the time estimate (default: the cheapest that fits), e.g. H100, L4
   --method M        lora (default), qlora or full
   --mfu X           Model FLOPs utilisation, 0 < X ≤ 1 (default 0.35)
+  --api-model M     Hosted model the custom one replaces, for the ROI (default gpt-4o)
+  --setup-hours H   Setup effort in hours for the ROI (default 40)
+  --rate USD        Hourly rate of that effort (default 30)
   --format FORMAT   text (default) or json
   --config FILE     Project manifest (default: the nearest llmops.yaml above the dataset)
 `;
@@ -80,6 +83,18 @@ function parseArgs(args: string[]): Parsed {
         const n = Number(v);
         if (!(n > 0 && n <= 1)) throw new CostUsageError(`--mfu must be a number in (0, 1], got ${v}`);
         o.mfu = n;
+        break;
+      }
+      case '--api-model':
+        o.apiModel = take();
+        break;
+      case '--setup-hours':
+      case '--rate': {
+        const v = take();
+        const n = Number(v);
+        if (!(n >= 0 && Number.isFinite(n))) throw new CostUsageError(`${flag} must be a number ≥ 0, got ${v}`);
+        if (flag === '--rate') o.hourlyRateUsd = n;
+        else o.setupHours = n;
         break;
       }
       case '--format': {

@@ -51,6 +51,13 @@ describe('llmops cost', function () {
     assert.ok(Math.abs(r.inference.hosted.perRequestUsd - 0.00042) < 1e-12);
     assert.equal(r.inference.hosted.perMonthUsd, 210);
     assert.equal(r.catalog.date, '2025-09-05');
+    // ROI vs gpt-4o ($2.50 / $10 per 1M): 1000 × 2.5e-6 + 100 × 1e-5 = $0.0035 a request, $1,750 a month;
+    // the fine-tune saves 1750 − 210 = $1,540 a month; upfront 40 h × $30 + $0.0042 → 0.78 months.
+    assert.equal(r.roi.apiModel, 'gpt-4o');
+    assert.equal(r.roi.apiMonthlyUsd, 1750);
+    assert.equal(r.roi.monthlySavingsUsd, 1540);
+    assert.equal(r.roi.upfrontUsd, 1200);
+    assert.ok(Math.abs(r.roi.breakEvenMonths - 1200.0042 / 1540) < 0.005, String(r.roi.breakEvenMonths));
   });
 
   it('--epochs, --model and a price override (the override wins)', async () => {
