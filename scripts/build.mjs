@@ -42,6 +42,24 @@ const common = {
   legalComments: 'linked',
 };
 
+/**
+ * transformers.js loads onnxruntime-node with `createRequire(import.meta.url)(…)`, which no alias
+ * reaches: point that call at the stub too (the tokenizer bundle never runs a model).
+ * @type {import('esbuild').Plugin}
+ */
+const noNativeRequire = {
+  name: 'no-native-require',
+  setup(b) {
+    b.onLoad({ filter: /@huggingface[\\/]transformers[\\/]dist[\\/].*\.mjs$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const call = 'requireFromHere("onnxruntime-node")';
+      if (!text.includes(call)) throw new Error(`${args.path}: expected ${call} (transformers.js changed how it loads ONNX Runtime)`);
+      const stub = JSON.stringify(join(root, 'src', 'runtime', 'vendor', 'noNative.ts'));
+      return { contents: `import * as __llmopsNoNative from ${stub};\n${text.split(call).join('__llmopsNoNative')}`, loader: 'js' };
+    });
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const bundles = [
   {
@@ -75,10 +93,28 @@ const bundles = [
     target: 'node20',
     mainFields: ['module', 'main'],
     define: { __LLMOPS_VERSION__: JSON.stringify(pkg.version) },
-    // Loaded with import() only when a tokenizer is needed; not shipped in the .vsix yet (the
-    // runtime then falls back to marked estimates, see tokenizers.ts).
+    // Tokenizers are bundled on their own (below) and required from dist/tokenizers/ when needed;
+    // the package imports stay external for runs from source (tests, tsx).
     external: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-common', 'sharp', 'gpt-tokenizer'],
   },
+  // Tokenizers, one file each so that the runtime parses only the one a project uses.
+  ...[
+    ['o200k_base', 'src/runtime/vendor/o200kBase.ts'],
+    ['cl100k_base', 'src/runtime/vendor/cl100kBase.ts'],
+    ['hf', 'src/runtime/vendor/hfTokenizers.ts'],
+  ].map(([name, entry]) => ({
+    ...common,
+    entryPoints: [entry],
+    outfile: `dist/tokenizers/${name}.js`,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourcemap: false,
+    alias: name === 'hf' ? { 'onnxruntime-node': './src/runtime/vendor/noNative.ts', 'onnxruntime-common': './src/runtime/vendor/noNative.ts', sharp: './src/runtime/vendor/noNative.ts' } : {},
+    plugins: name === 'hf' ? [noNativeRequire] : [],
+  })),
   {
     ...common,
     entryPoints: ['webviews/sidebar/main.ts'],
@@ -113,6 +149,8 @@ function writeNotices(metafiles) {
   }
   // Copied, not bundled: the codicon font and stylesheet used by the webviews.
   pkgs.set(join(root, 'node_modules', '@vscode', 'codicons'), true);
+  // Pre-bundled inside transformers.js's dist (so absent from the metafile): its tokenizers and template engine.
+  for (const p of ['jinja', 'tokenizers']) if (existsSync(join(root, 'node_modules', '@huggingface', p))) pkgs.set(join(root, 'node_modules', '@huggingface', p), true);
   const parts = ['# Third-party notices', '', 'LLMOps Workbench bundles the following packages.', ''];
   for (const dir of [...pkgs.keys()].sort()) {
     const p = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));

