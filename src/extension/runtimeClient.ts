@@ -80,6 +80,8 @@ export class RuntimeClient implements vscode.Disposable {
         { scheme: 'untitled', language: 'jsonl' },
         // Training configs: the runtime shows the run's cost (the YAML itself is validated by the schema).
         { scheme: 'file', pattern: '**/*.train.{yaml,yml}' },
+        // Prompt files: tokens and the cost of one request and of a month of them.
+        { scheme: 'file', pattern: '**/*.prompt.{md,txt,yaml,yml}' },
       ],
       outputChannel: this.log,
       errorHandler,

@@ -35,14 +35,16 @@ interface DocState {
   memoTokenizer?: string;
   edited: boolean;
   project?: Project;
+  /** The lens of a prompt file. */
+  promptTitle?: string;
 }
 
 export interface CostHost {
   projectFor(file: string): Promise<Project>;
   /** The document (if still open) and whether it changed since opened or saved. */
   doc(uri: string): { doc: JsonlDocument; version: number; edited: boolean } | undefined;
-  /** An open training config (`*.train.yaml`). */
-  config?(uri: string): { text: string; version: number } | undefined;
+  /** An open training config (`*.train.yaml`) or prompt file (`*.prompt.md`, …). */
+  config?(uri: string): { text: string; version: number; kind?: 'train' | 'prompt' } | undefined;
   refresh(uri: string): void;
   log(msg: string): void;
 }
@@ -87,6 +89,7 @@ export class CostService {
     }
     if (s.version !== version && s.computing === undefined) this.schedule(uri, s.version === -1 ? 0 : RECOUNT_DELAY_MS);
     const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    if (s.promptTitle && this.host.config?.(uri)?.kind === 'prompt') return [{ range, command: { title: `$(symbol-numeric) ${s.promptTitle}`, command: '' } }];
     if (s.report && this.host.config?.(uri)) {
       const r = s.report;
       const gpu = r.gpu ? ` · ≈ ${formatHours(r.gpu.hours)} on ${r.gpu.name}` : '';
@@ -110,7 +113,9 @@ export class CostService {
   }
 
   private async compute(uri: string): Promise<void> {
-    if (this.host.config?.(uri)) return this.computeConfig(uri);
+    const text = this.host.config?.(uri);
+    if (text?.kind === 'prompt') return this.computePrompt(uri);
+    if (text) return this.computeConfig(uri);
     const s = this.docs.get(uri);
     const d = this.host.doc(uri);
     if (!s || !d) return;
@@ -173,6 +178,42 @@ export class CostService {
       // Edits arrived while counting: count again.
       const now = this.host.doc(uri);
       if (this.docs.get(uri) === s && now && s.version !== now.version && s.computing === undefined) this.schedule(uri, RECOUNT_DELAY_MS);
+    }
+  }
+
+  /** Tokens of a prompt file with the project's model, and what one request (and a month of them) costs. */
+  private async computePrompt(uri: string): Promise<void> {
+    const s = this.docs.get(uri);
+    const c = this.host.config?.(uri);
+    if (!s || !c) return;
+    const run = (s.computing = (s.computing ?? 0) + 1);
+    try {
+      const file = fileURLToPath(uri);
+      const project = await this.host.projectFor(file);
+      const pt = await projectTokens(project, file);
+      if (!pt) {
+        s.promptTitle = 'No model to price: set base_model in llmops.yaml';
+        return;
+      }
+      const tokens = pt.handle.countText(c.text);
+      const ax = pt.handle.exact ? '' : '≈';
+      const parts = [`${ax}${tokens.toLocaleString('en-US')} tokens (${pt.handle.name})`];
+      const { catalog } = catalogFor(project);
+      const price = catalog.inference(pt.model);
+      const volume = project.manifest?.volume;
+      const output = volume?.avg_output_tokens ?? 0;
+      if (price) {
+        const perRequest = tokens * price.inputPerToken + output * price.outputPerToken;
+        parts.push(`${formatUsd(perRequest)} per request on ${price.model}${output ? ` (+${output} output tokens)` : ''}`);
+        if (volume?.monthly_requests) parts.push(`${formatUsd(perRequest * volume.monthly_requests)}/month at ${volume.monthly_requests.toLocaleString('en-US')} requests`);
+      } else parts.push(`no hosted price for ${pt.model}`);
+      s.promptTitle = parts.join(' · ');
+    } catch (e) {
+      s.promptTitle = `Cost estimate failed: ${(e as Error).message}`;
+    } finally {
+      s.version = c.version;
+      if (s.computing === run) s.computing = undefined;
+      this.host.refresh(uri);
     }
   }
 

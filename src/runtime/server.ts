@@ -94,7 +94,7 @@ const MAX_WORKSPACE_FILES = 5000;
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const startedAt = new Date().toISOString();
   const open = new Map<string, OpenDoc>();
-  /** Open training configs (`*.train.yaml`): only their cost CodeLens, no linting here. */
+  /** Open training configs (`*.train.yaml`) and prompt files (`*.prompt.md`): only their cost CodeLens, no linting here. */
   const configs = new Map<string, TextDocument>();
   /** Lint results of files on disk, keyed by path, valid while mtime and size match. */
   const diskCache = new Map<string, { mtimeMs: number; size: number; lint: FileLint }>();
@@ -219,7 +219,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   connection.onDidOpenTextDocument(async (p) => {
-    if (isTrainConfig(p.textDocument.uri)) {
+    if (isTrainConfig(p.textDocument.uri) || isPromptFile(p.textDocument.uri)) {
       configs.set(p.textDocument.uri, TextDocument.create(p.textDocument.uri, 'yaml', p.textDocument.version, p.textDocument.text));
       return;
     }
@@ -361,7 +361,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     },
     config: (uri) => {
       const c = configs.get(uri);
-      return c ? { text: c.getText(), version: c.version } : undefined;
+      return c ? { text: c.getText(), version: c.version, kind: isPromptFile(uri) ? ('prompt' as const) : ('train' as const) } : undefined;
     },
     refresh: (uri) => {
       refreshUris.add(uri);
@@ -568,6 +568,11 @@ function sameFile(a: string, b: string): boolean {
 
 function isTrainConfig(uri: string): boolean {
   return /\.train\.ya?ml$/i.test(uri);
+}
+
+/** Prompt files: `*.prompt.md` / `.txt` / `.yaml` (the cost of sending them). */
+function isPromptFile(uri: string): boolean {
+  return /\.prompt\.(md|txt|ya?ml)$/i.test(uri);
 }
 
 function hasNul(doc: JsonlDocument): boolean {

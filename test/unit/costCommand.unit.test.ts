@@ -276,3 +276,23 @@ describe('cost of a training config (CodeLens)', function () {
     }
   });
 });
+
+describe('cost of a prompt file (CodeLens)', function () {
+  this.timeout(30_000);
+  it('counts the prompt with the project model and prices one request and a month', async () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'llmops-prompt-'));
+    try {
+      writeFileSync(path.join(tmp, 'llmops.yaml'), 'version: 1\nproject:\n  name: demo\nbase_model: gpt-4o-mini\nvolume:\n  monthly_requests: 500000\n  avg_output_tokens: 100\n');
+      const uri = `file://${path.join(tmp, 'support.prompt.md')}`;
+      const project = await loadProject(path.join(tmp, 'llmops.yaml'), tmp);
+      let refreshed = 0;
+      const svc = new CostService({ projectFor: async () => project, doc: () => undefined, config: (u) => (u === uri ? { text: 'Hello world', version: 1, kind: 'prompt' as const } : undefined), refresh: () => void refreshed++, log: () => undefined });
+      svc.lenses(uri, 1);
+      for (let i = 0; i < 300 && !refreshed; i++) await new Promise((r) => setTimeout(r, 10));
+      // 2 tokens × $0.15/1M + 100 × $0.60/1M = $0.0000603 a request; × 500,000 = $30.15 a month.
+      assert.equal(svc.lenses(uri, 1)[0].command!.title, '$(symbol-numeric) 2 tokens (o200k_base) · $0.000060 per request on gpt-4o-mini (+100 output tokens) · $30.15/month at 500,000 requests');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
