@@ -2,7 +2,8 @@
  * A small, fast JSON Schema validator for the schemas people write for tools and structured output
  * (OpenAI function `parameters`, pydantic-generated models, OpenAPI-style `nullable`).
  *
- * A schema is compiled once into a tree of plain nodes and cached by its JSON text. Checking a value
+ * A schema is compiled once into a tree of plain nodes and cached by its JSON text. A schema in
+ * steady use also gets a generated `isValid` of its own (see "Code generation"). Checking a value
  * that conforms allocates nothing; only a value that fails is walked again to say where and why.
  * Supported: type (names, arrays of names, integer), nullable, enum, const, properties, required,
  * additionalProperties (boolean or schema), patternProperties, min/maxProperties, items (schema or
@@ -722,22 +723,479 @@ function explainNoMatch(options: Node[], v: unknown, ex: Explain): void {
   } else fail(ex, `${at(ex)} does not match any of the allowed shapes (got ${preview(v)})`);
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Code generation. `isValid` runs on every record of a dataset, and the tree walk pays for every
+// keyword a node lacks, a Map lookup per property and a call per subschema. As ajv does, each
+// schema gets a function of its own: only the checks it has, property names as constants,
+// subschemas inlined, and a oneOf of objects told apart by a constant property (`role`) jumps to
+// its one candidate branch instead of trying them all. Values are taken to be JSON values (what
+// JSON.parse returns): a property is read directly, and own-ness is asked only when it reads
+// undefined. The walk above still explains failures.
+
+/** Names Object.prototype holds: reading them on a JSON object finds inherited values. */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** A subschema nests this deep in one function at most before it gets a function of its own. */
+const MAX_INLINE = 24;
+/** Past this much source, a schema keeps the tree walk. */
+const MAX_SOURCE = 1 << 20;
+
+function childrenOf(n: Node): Node[] {
+  const out: Node[] = [];
+  if (n.properties !== null) for (const c of n.properties.values()) out.push(c);
+  if (n.patternProps !== null) for (const p of n.patternProps) out.push(p.node);
+  if (n.additional !== null && n.additional !== false) out.push(n.additional);
+  if (n.items !== null) out.push(n.items);
+  if (n.tuple !== null) out.push(...n.tuple);
+  if (n.allOf !== null) out.push(...n.allOf);
+  if (n.anyOf !== null) out.push(...n.anyOf);
+  if (n.oneOf !== null) out.push(...n.oneOf);
+  if (n.not !== null) out.push(n.not);
+  return out;
+}
+
+/** A JS literal for a primitive `===` can compare with, or null (objects, NaN, undefined, ...). */
+function literal(v: unknown): string | null {
+  if (typeof v === 'string' || typeof v === 'boolean' || v === null) return JSON.stringify(v);
+  if (typeof v === 'number' && v === v) return Object.is(v, -0) ? '-0' : String(v);
+  return null;
+}
+
+/** A number as JS source (Infinity included). */
+const numberSource = (x: number): string => (x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : Object.is(x, -0) ? '-0' : String(x));
+
+class Generator {
+  private readonly refs = new Map<Node, number>();
+  private readonly fnIds = new Map<Node, number>();
+  private readonly bodies: string[] = [];
+  private readonly queue: Node[] = [];
+  readonly consts: unknown[] = [];
+  private readonly trivialMemo = new Map<Node, boolean>();
+  private names = 0;
+  private size = 0;
+  /** A schema that refers to itself (or nests too deep) counts depth as `check` does. */
+  readonly depthMode: boolean;
+
+  constructor(root: Node) {
+    // Reference counts, cycle and longest-path detection in one depth-first walk.
+    const state = new Map<Node, number>(); // 1: on the stack, 2: done
+    const longest = new Map<Node, number>();
+    let cyclic = false;
+    const visit = (n: Node, level: number): number => {
+      if (level > 2000) throw new Error('schema too deep to generate');
+      this.refs.set(n, (this.refs.get(n) ?? 0) + 1);
+      const st = state.get(n);
+      if (st === 1) {
+        cyclic = true;
+        return 0;
+      }
+      if (st === 2) return longest.get(n)!;
+      state.set(n, 1);
+      let len = 0;
+      for (const c of childrenOf(n)) len = Math.max(len, visit(c, level + 1) + 1);
+      state.set(n, 2);
+      longest.set(n, len);
+      return len;
+    };
+    const depth = visit(root, 0);
+    this.depthMode = cyclic || depth >= MAX_DEPTH;
+  }
+
+  source(root: Node): string {
+    this.fnOf(root);
+    while (this.queue.length) {
+      const n = this.queue.shift()!;
+      const id = this.fnIds.get(n)!;
+      const guard = this.depthMode ? `if (d >= ${MAX_DEPTH}) return true;\n` : '';
+      const body = `function f${id}(v${this.depthMode ? ', d' : ''}) {\n${guard}${this.node(n, 'v', 'return false;', 0)}return true;\n}\n`;
+      this.size += body.length;
+      if (this.size > MAX_SOURCE) throw new Error('schema too large to generate');
+      this.bodies.push(body);
+    }
+    const consts = this.consts.map((_, i) => `const c${i} = C[${i}];\n`).join('');
+    const entry = this.depthMode ? 'return (v) => f0(v, 0);' : 'return f0;';
+    return `'use strict';\nconst { hasOwn, deepEqual, includesEqual, codePoints, formatOk, uniqueOk } = H;\n${consts}${this.bodies.join('')}${entry}`;
+  }
+
+  private fnOf(n: Node): number {
+    let id = this.fnIds.get(n);
+    if (id === undefined) {
+      id = this.fnIds.size;
+      this.fnIds.set(n, id);
+      this.queue.push(n);
+    }
+    return id;
+  }
+
+  private konst(v: unknown): string {
+    this.consts.push(v);
+    return `c${this.consts.length - 1}`;
+  }
+
+  private name(prefix: string): string {
+    return `${prefix}${this.names++}`;
+  }
+
+  /** Accepts every value: nothing to generate. */
+  private trivial(n: Node): boolean {
+    if (n.always !== null) return n.always;
+    const memo = this.trivialMemo.get(n);
+    if (memo !== undefined) return memo;
+    this.trivialMemo.set(n, false); // a cycle back here is not trivial
+    const t =
+      n.types === 0 &&
+      n.enumValues === null &&
+      !n.hasConst &&
+      n.properties === null &&
+      n.patternProps === null &&
+      n.additional === null &&
+      n.required === null &&
+      n.minProperties <= 0 &&
+      n.maxProperties === Infinity &&
+      n.items === null &&
+      n.tuple === null &&
+      n.minItems <= 0 &&
+      n.maxItems === Infinity &&
+      !n.uniqueItems &&
+      n.minLength <= 0 &&
+      n.maxLength === Infinity &&
+      n.pattern === null &&
+      n.format === Format.None &&
+      n.minimum !== n.minimum &&
+      n.maximum !== n.maximum &&
+      n.exclusiveMinimum !== n.exclusiveMinimum &&
+      n.exclusiveMaximum !== n.exclusiveMaximum &&
+      n.multipleOf !== n.multipleOf &&
+      (n.allOf === null || n.allOf.every((s) => this.trivial(s))) &&
+      n.anyOf === null &&
+      n.oneOf === null &&
+      n.not === null;
+    this.trivialMemo.set(n, t);
+    return t;
+  }
+
+  /** Code that runs `fail` unless `v` matches `n` one level below the current node. */
+  private sub(n: Node, v: string, fail: string, nest: number): string {
+    if (this.trivial(n)) return '';
+    if (this.depthMode || (this.refs.get(n) ?? 0) > 1 || nest >= MAX_INLINE) {
+      return `if (!f${this.fnOf(n)}(${v}${this.depthMode ? ', d + 1' : ''})) ${fail}\n`;
+    }
+    return `{\n${this.node(n, v, fail, nest + 1)}}\n`;
+  }
+
+  /** Code that runs `fail` unless `v` matches `n`. */
+  private node(n: Node, v: string, fail: string, nest: number): string {
+    if (n.always !== null) return n.always ? '' : `${fail}\n`;
+    if (this.trivial(n)) return '';
+    let out = '';
+    const t = n.types;
+    // After the type check, what `v` is known to be (0: several types possible).
+    let known = 0;
+    if (t !== 0) {
+      out += `if (!(${typeTest(t, v)})) ${fail}\n`;
+      if ((t & ~(INTEGER | NUMBER)) === 0) known = NUMBER;
+      else if (t === OBJECT || t === ARRAY || t === STRING) known = t;
+    }
+    if (n.enumValues !== null) {
+      const lits = n.enumSet !== null && n.enumSet.size <= 8 ? [...n.enumSet].map(literal) : null;
+      if (lits !== null && lits.every((l) => l !== null)) out += `if (!(${lits.map((l) => `${v} === ${l}`).join(' || ') || 'false'})) ${fail}\n`;
+      else if (n.enumSet !== null) out += `if (!${this.konst(n.enumSet)}.has(${v})) ${fail}\n`;
+      else out += `if (!includesEqual(${this.konst(n.enumValues)}, ${v})) ${fail}\n`;
+    }
+    if (n.hasConst) {
+      const l = literal(n.constValue);
+      out += l !== null ? `if (${v} !== ${l}) ${fail}\n` : `if (!deepEqual(${this.konst(n.constValue)}, ${v})) ${fail}\n`;
+    }
+
+    let s = '';
+    if (n.minLength > 0 || n.maxLength !== Infinity) {
+      const len = this.name('l');
+      s += `let ${len} = ${v}.length;\nif (${len} > ${numberSource(n.maxLength)} || ${len} < ${numberSource(2 * n.minLength)}) ${len} = codePoints(${v});\n`;
+      s += `if (${len} < ${numberSource(n.minLength)} || ${len} > ${numberSource(n.maxLength)}) ${fail}\n`;
+    }
+    if (n.pattern !== null) s += `if (!${this.konst(n.pattern)}.test(${v})) ${fail}\n`;
+    if (n.format !== Format.None) s += `if (!formatOk(${n.format}, ${v})) ${fail}\n`;
+    if (s) out += known === STRING ? s : `if (typeof ${v} === 'string') {\n${s}}\n`;
+
+    s = '';
+    if (n.minimum === n.minimum) s += `if (${v} < ${numberSource(n.minimum)}) ${fail}\n`;
+    if (n.maximum === n.maximum) s += `if (${v} > ${numberSource(n.maximum)}) ${fail}\n`;
+    if (n.exclusiveMinimum === n.exclusiveMinimum) s += `if (${v} <= ${numberSource(n.exclusiveMinimum)}) ${fail}\n`;
+    if (n.exclusiveMaximum === n.exclusiveMaximum) s += `if (${v} >= ${numberSource(n.exclusiveMaximum)}) ${fail}\n`;
+    if (n.multipleOf === n.multipleOf) {
+      const q = this.name('q');
+      s += `{ const ${q} = ${v} / ${numberSource(n.multipleOf)}; if (Math.abs(${q} - Math.round(${q})) > 1e-9) ${fail} }\n`;
+    }
+    if (s) out += known === NUMBER ? s : `if (typeof ${v} === 'number') {\n${s}}\n`;
+
+    s = this.object(n, v, fail, nest);
+    if (s) out += known === OBJECT ? s : `if (typeof ${v} === 'object' && ${v} !== null && !Array.isArray(${v})) {\n${s}}\n`;
+    s = this.array(n, v, fail, nest);
+    if (s) out += known === ARRAY ? s : `if (Array.isArray(${v})) {\n${s}}\n`;
+
+    if (n.allOf !== null) for (const a of n.allOf) out += this.sub(a, v, fail, nest);
+    if (n.anyOf !== null && !n.anyOf.some((o) => this.trivial(o))) out += this.choice(n.anyOf, false, v, fail, nest);
+    if (n.oneOf !== null) out += this.choice(n.oneOf, true, v, fail, nest);
+    if (n.not !== null) {
+      const l = this.name('N');
+      out += `${l}: {\n${this.sub(n.not, v, `break ${l};`, nest)}${fail}\n}\n`;
+    }
+    // `nullable` lets null through before any other keyword.
+    return n.nullable && out ? `if (${v} !== null) {\n${out}}\n` : out;
+  }
+
+  private object(n: Node, v: string, fail: string, nest: number): string {
+    let s = '';
+    const props = n.properties;
+    const required = new Set(n.required ?? []);
+    if (props !== null) {
+      for (const [key, child] of props) {
+        const req = required.has(key);
+        required.delete(key);
+        const k = JSON.stringify(key);
+        const undefOk = check(child, undefined, null);
+        if (!req && undefOk && this.trivial(child)) continue;
+        const x = this.name('x');
+        const read = INHERITED.has(key) ? `(hasOwn(${v}, ${k}) ? ${v}[${k}] : undefined)` : `${v}[${k}]`;
+        // Undefined: absent, or (not JSON) an own property holding undefined.
+        const absent = req && !undefOk ? ` else ${fail}` : req ? ` else if (!hasOwn(${v}, ${k})) ${fail}` : !undefOk ? ` else if (hasOwn(${v}, ${k})) ${fail}` : '';
+        s += `const ${x} = ${read};\nif (${x} !== undefined) {\n${this.sub(child, x, fail, nest)}}${absent}\n`;
+      }
+    }
+    for (const r of required) s += `if (!hasOwn(${v}, ${JSON.stringify(r)})) ${fail}\n`;
+
+    const additional = n.additional === null || (n.additional !== false && this.trivial(n.additional)) ? null : n.additional;
+    const patterns = (n.patternProps ?? []).filter((p) => additional !== null || !this.trivial(p.node));
+    const countKeys = n.minProperties > 0 || n.maxProperties !== Infinity;
+    if (additional === null && patterns.length === 0 && !countKeys) return s;
+    const k = this.name('k');
+    const count = this.name('n');
+    let loop = countKeys ? `${count}++;\n` : '';
+    if (additional !== null || patterns.length) {
+      if (props !== null && props.size) loop += `switch (${k}) {\n${[...props.keys()].map((p) => `case ${JSON.stringify(p)}:`).join('\n')}\ncontinue;\n}\n`;
+      const y = this.name('y');
+      if (additional !== false || patterns.length) loop += `const ${y} = ${v}[${k}];\n`;
+      const matched = this.name('m');
+      if (additional !== null && patterns.length) loop += `let ${matched} = false;\n`;
+      for (const p of patterns) {
+        const set = additional !== null ? `${matched} = true;\n` : '';
+        loop += `if (${this.konst(p.re)}.test(${k})) {\n${set}${this.sub(p.node, y, fail, nest)}}\n`;
+      }
+      let rest = '';
+      if (additional === false) rest = `${fail}\n`;
+      else if (additional !== null) rest = this.sub(additional, y, fail, nest);
+      if (rest) loop += patterns.length ? `if (!${matched}) {\n${rest}}\n` : rest;
+    }
+    s += countKeys ? `let ${count} = 0;\n` : '';
+    s += `for (const ${k} in ${v}) {\n${loop}}\n`;
+    if (countKeys) s += `if (${count} < ${numberSource(n.minProperties)} || ${count} > ${numberSource(n.maxProperties)}) ${fail}\n`;
+    return s;
+  }
+
+  private array(n: Node, v: string, fail: string, nest: number): string {
+    let s = '';
+    if (n.minItems > 0) s += `if (${v}.length < ${numberSource(n.minItems)}) ${fail}\n`;
+    if (n.maxItems !== Infinity) s += `if (${v}.length > ${numberSource(n.maxItems)}) ${fail}\n`;
+    const tuple = n.tuple ?? [];
+    tuple.forEach((t, i) => {
+      const inner = this.sub(t, `${v}[${i}]`, fail, nest);
+      if (inner) s += `if (${v}.length > ${i}) {\n${inner}}\n`;
+    });
+    if (n.items !== null && !this.trivial(n.items)) {
+      const i = this.name('i');
+      const x = this.name('x');
+      s += `for (let ${i} = ${tuple.length}; ${i} < ${v}.length; ${i}++) {\nconst ${x} = ${v}[${i}];\n${this.sub(n.items, x, fail, nest)}}\n`;
+    }
+    if (n.uniqueItems) s += `if (!uniqueOk(${v})) ${fail}\n`;
+    return s;
+  }
+
+  /**
+   * anyOf / oneOf. Objects told apart by a constant property (`"role": {"const": "user"}`,
+   * required) can only match the branch of their value: test that one alone.
+   */
+  private choice(options: Node[], one: boolean, v: string, fail: string, nest: number): string {
+    const tag = this.discriminator(options);
+    if (tag !== null) {
+      const t = this.name('t');
+      const k = JSON.stringify(tag.key);
+      const read = INHERITED.has(tag.key) ? `(hasOwn(${v}, ${k}) ? ${v}[${k}] : undefined)` : `${v}[${k}]`;
+      let s = `if (typeof ${v} !== 'object' || ${v} === null) ${fail}\nconst ${t} = ${read};\n`;
+      options.forEach((o, i) => {
+        s += `${i ? 'else ' : ''}if (${t} === ${tag.values[i]}) {\n${this.sub(o, v, fail, nest)}}\n`;
+      });
+      return `{\n${s}else ${fail}\n}\n`;
+    }
+    if (!one) {
+      const done = this.name('A');
+      let s = '';
+      for (const o of options) {
+        const b = this.name('B');
+        s += `${b}: {\n${this.sub(o, v, `break ${b};`, nest)}break ${done};\n}\n`;
+      }
+      return `${done}: {\n${s}${fail}\n}\n`;
+    }
+    const m = this.name('m');
+    let s = `let ${m} = 0;\n`;
+    for (const o of options) {
+      const b = this.name('B');
+      s += `${b}: {\n${this.sub(o, v, `break ${b};`, nest)}${m}++;\n}\n`;
+    }
+    return `{\n${s}if (${m} !== 1) ${fail}\n}\n`;
+  }
+
+  /** A required property every option fixes to a different primitive constant, or null. */
+  private discriminator(options: Node[]): { key: string; values: string[] } | null {
+    if (options.length < 2) return null;
+    const tags = options.map((o) => this.constTags(o, 0));
+    for (const key of tags[0].keys()) {
+      const values: string[] = [];
+      for (const t of tags) {
+        const l = t.get(key);
+        if (l === undefined || values.includes(l)) break;
+        values.push(l);
+      }
+      if (values.length === options.length) return { key, values };
+    }
+    return null;
+  }
+
+  /**
+   * Properties a value must hold with a given primitive value to match `n`: required, typed
+   * `object` only, and constant (here or in an allOf member, where a `$ref` lands).
+   */
+  private constTags(n: Node, level: number): Map<string, string> {
+    const out = new Map<string, string>();
+    if (n.always === null && n.types === OBJECT && !n.nullable && n.required !== null && n.properties !== null) {
+      for (const r of n.required) {
+        const p = n.properties.get(r);
+        const l = p !== undefined && p.always === null && p.hasConst && !(p.nullable && p.constValue !== null) ? literal(p.constValue) : null;
+        if (l !== null) out.set(r, l);
+      }
+    }
+    if (n.allOf !== null && level < 4) {
+      for (const a of n.allOf) for (const [k, l] of this.constTags(a, level + 1)) if (!out.has(k)) out.set(k, l);
+    }
+    return out;
+  }
+}
+
+function typeTest(t: number, v: string): string {
+  const parts: string[] = [];
+  if (t & NUMBER) parts.push(`typeof ${v} === 'number'`);
+  else if (t & INTEGER) parts.push(`Number.isInteger(${v})`);
+  if (t & STRING) parts.push(`typeof ${v} === 'string'`);
+  if (t & BOOLEAN) parts.push(`typeof ${v} === 'boolean'`);
+  if (t & NULL) parts.push(`${v} === null`);
+  if (t & OBJECT && t & ARRAY) parts.push(`(typeof ${v} === 'object' && ${v} !== null)`);
+  else if (t & OBJECT) parts.push(`(typeof ${v} === 'object' && ${v} !== null && !Array.isArray(${v}))`);
+  else if (t & ARRAY) parts.push(`Array.isArray(${v})`);
+  return parts.join(' || ');
+}
+
+function uniqueOk(a: unknown[]): boolean {
+  for (let i = 1; i < a.length; i++) for (let j = 0; j < i; j++) if (deepEqual(a[i], a[j])) return false;
+  return true;
+}
+
+const helpers = { hasOwn: Object.hasOwn, deepEqual, includesEqual, codePoints, formatOk, uniqueOk };
+
+/**
+ * `x => deepEqual(value, x)` as straight-line code for one JSON value (a tool's `parameters`
+ * compared with each record's copy), or null when `value` is too big or deep for that.
+ */
+function generateEquals(value: unknown): ((x: unknown) => boolean) | null {
+  const consts: unknown[] = [];
+  let names = 0;
+  let nodes = 0;
+  /** Statements that return false unless `x` (an expression) equals `a`. */
+  const eq = (a: unknown, x: string, level: number): string => {
+    if (++nodes > 2000 || level > 32) throw new Error('too big to generate');
+    const l = literal(a);
+    if (l !== null) return `if (${x} !== ${l}) return false;\n`;
+    if (typeof a !== 'object' || a === null) {
+      consts.push(a);
+      return `if (${x} !== c${consts.length - 1}) return false;\n`;
+    }
+    const y = `y${names++}`;
+    if (Array.isArray(a)) {
+      return `const ${y} = ${x};\nif (!Array.isArray(${y}) || ${y}.length !== ${a.length}) return false;\n${a.map((e, i) => eq(e, `${y}[${i}]`, level + 1)).join('')}`;
+    }
+    // As deepEqual: every key of `a` equal (read plainly), then the same number of keys.
+    const o = a as Record<string, unknown>;
+    let s = `const ${y} = ${x};\nif (typeof ${y} !== 'object' || ${y} === null || Array.isArray(${y})) return false;\n`;
+    let count = 0;
+    for (const k in o) {
+      s += eq(o[k], `${y}[${JSON.stringify(k)}]`, level + 1);
+      count++;
+    }
+    return `${s}{\nlet n = 0;\nfor (const _ in ${y}) n++;\nif (n !== ${count}) return false;\n}\n`;
+  };
+  try {
+    const body = eq(value, 'x', 0);
+    const src = `'use strict';\n${consts.map((_, i) => `const c${i} = C[${i}];\n`).join('')}return (x) => {\n${body}return true;\n};`;
+    return new Function('C', src)(consts) as (x: unknown) => boolean;
+  } catch {
+    return null;
+  }
+}
+
+/** The generated `isValid` of a compiled schema, or null (code generation refused, or too big). */
+function generateCheck(root: Node): ((v: unknown) => boolean) | null {
+  try {
+    const g = new Generator(root);
+    const src = g.source(root);
+    return new Function('H', 'C', src)(helpers, g.consts) as (v: unknown) => boolean;
+  } catch {
+    return null;
+  }
+}
+
+export interface CompileOptions {
+  /**
+   * When `isValid` runs generated code: true from the start, false never (the tree walk, which the
+   * generated code must always agree with: tests compare the two); by default from its
+   * GENERATE_AFTER-th call, so that a schema met once does not pay for generating code.
+   */
+  generate?: boolean;
+}
+
+/** Calls of `isValid` after which a schema's own code is generated. */
+const GENERATE_AFTER = 16;
+
 /** A compiled schema: `isValid` for the common case, `validate` to explain a failure. */
 export class CompiledSchema {
   private readonly node: Node;
+  private fast: ((v: unknown) => boolean) | null = null;
+  /** Calls until code generation; -1: never. */
+  private countdown: number;
 
-  constructor(schema: unknown) {
+  constructor(schema: unknown, options: CompileOptions = {}) {
     this.node = new Compiler(schema).compile(schema);
+    this.countdown = options.generate === false ? -1 : options.generate === true ? 0 : GENERATE_AFTER;
+    if (this.countdown === 0) this.tierUp();
   }
 
-  /** True when `value` conforms; allocates nothing. */
+  /** Whether `isValid` runs generated code (not yet, or never where code generation is refused). */
+  get generated(): boolean {
+    return this.fast !== null;
+  }
+
+  private tierUp(): ((v: unknown) => boolean) | null {
+    this.countdown = -1;
+    return (this.fast = generateCheck(this.node));
+  }
+
+  /** True when `value` (a JSON value) conforms; allocates nothing. */
   isValid(value: unknown): boolean {
-    return check(this.node, value, null);
+    let f = this.fast;
+    if (f === null && this.countdown > 0 && --this.countdown === 0) f = this.tierUp();
+    return f !== null ? f(value) : check(this.node, value, null);
   }
 
   /** Every violation (up to `max`), empty when `value` conforms. */
   validate(value: unknown, options: ValidateOptions = {}): SchemaViolation[] {
-    if (check(this.node, value, null)) return [];
+    if (this.isValid(value)) return [];
     const ex: Explain = { path: [], out: [], max: options.max ?? 10, root: options.root ?? 'the value' };
     check(this.node, value, ex);
     return ex.out;
@@ -750,7 +1208,21 @@ const byText = new Map<string, CompiledSchema>();
 
 /** Schemas seen lately under a hint, compared by value: cheaper than re-serialising each one. */
 const MAX_PER_HINT = 4;
-const byHint = new Map<string, { schema: unknown; compiled: CompiledSchema }[]>();
+interface Recent {
+  schema: unknown;
+  compiled: CompiledSchema;
+  /** Hits until the comparison with `schema` gets code of its own. */
+  countdown: number;
+  equals: ((x: unknown) => boolean) | null;
+}
+const byHint = new Map<string, Recent[]>();
+
+function sameAs(r: Recent, schema: unknown): boolean {
+  if (r.equals !== null) return r.equals(schema);
+  if (!deepEqual(r.schema, schema)) return false;
+  if (r.countdown > 0 && --r.countdown === 0) r.equals = generateEquals(r.schema);
+  return true;
+}
 
 /**
  * The compiled form of `schema`, cached by its JSON text (the oldest entry goes when the cache is
@@ -761,7 +1233,7 @@ const byHint = new Map<string, { schema: unknown; compiled: CompiledSchema }[]>(
 export function compileSchema(schema: unknown, hint?: string): CompiledSchema {
   const recent = hint === undefined ? undefined : byHint.get(hint);
   if (recent !== undefined) {
-    for (let k = 0; k < recent.length; k++) if (deepEqual(recent[k].schema, schema)) return recent[k].compiled;
+    for (let k = 0; k < recent.length; k++) if (sameAs(recent[k], schema)) return recent[k].compiled;
   }
   let key: string;
   try {
@@ -779,10 +1251,10 @@ export function compileSchema(schema: unknown, hint?: string): CompiledSchema {
   if (hint !== undefined) {
     if (recent === undefined) {
       if (byHint.size >= MAX_CACHED) byHint.delete(byHint.keys().next().value as string);
-      byHint.set(hint, [{ schema, compiled: c }]);
+      byHint.set(hint, [{ schema, compiled: c, countdown: GENERATE_AFTER, equals: null }]);
     } else {
       if (recent.length >= MAX_PER_HINT) recent.pop();
-      recent.unshift({ schema, compiled: c });
+      recent.unshift({ schema, compiled: c, countdown: GENERATE_AFTER, equals: null });
     }
   }
   return c;

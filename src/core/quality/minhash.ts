@@ -190,12 +190,31 @@ export function shingleHashes(text: string): Uint32Array {
 let filled = new Uint8Array(128);
 
 /**
+ * Signatures are views into shared blocks: a Uint32Array of 256 bytes gets a backing store of its
+ * own (malloc and external-memory accounting), which cost as much as signing a short text. A
+ * block stays alive while any of its signatures is.
+ */
+const BLOCK = 1 << 14;
+let block = new Uint32Array(0);
+let blockUsed = 0;
+
+function allocate(k: number): Uint32Array {
+  if (k > BLOCK / 4) return new Uint32Array(k);
+  if (blockUsed + k > block.length) {
+    block = new Uint32Array(BLOCK);
+    blockUsed = 0;
+  }
+  blockUsed += k;
+  return block.subarray(blockUsed - k, blockUsed);
+}
+
+/**
  * MinHash signature of `text` with `k` bins (k ≤ 65536). Bins hold 31-bit values; a text without
  * words gets a signature of `EMPTY_BIN`s. `out` (length k) is filled and returned when given.
  */
 export function minhashSignature(text: string, k = 128, out?: Uint32Array): Uint32Array {
   if (!(k >= 1 && k <= 65536 && Number.isInteger(k))) throw new RangeError(`k must be an integer in [1, 65536], got ${k}`);
-  const sig = out ?? new Uint32Array(k);
+  const sig = out ?? allocate(k);
   sig.fill(EMPTY_BIN);
   if (scan(text, k, sig, null) > 0) densify(sig, k);
   return sig;
@@ -227,8 +246,8 @@ let emptyBins = new Int32Array(128);
  *
  * Short texts leave most bins empty, and a loop that stops at the first filled probe mispredicts
  * its exit once per empty bin (that was two thirds of the time for a 250-character text). So the
- * first 8 probes of a bin are tested at once, as a bit mask, and the lowest set bit taken; only the
- * few bins whose first 8 probes all miss take the loop.
+ * first 8 probes of a bin are tested at once (4 when most bins are filled), as a bit mask, and the
+ * lowest set bit taken; only the few bins whose first 8 probes all miss take the loop.
  */
 function densify(sig: Uint32Array, k: number): void {
   if (filled.length < k) {
@@ -244,18 +263,13 @@ function densify(sig: Uint32Array, k: number): void {
   }
   if (empties === 0 || empties === k) return;
   const t = probeTable(k);
+  // At least half the bins filled: 4 probes find one 15 times in 16, so test 4 first.
+  const wide = empties * 2 > k;
   for (let e = 0; e < empties; e++) {
     const j = emptyBins[e];
     const at = j * PROBES;
-    const hits =
-      filled[t[at]] |
-      (filled[t[at + 1]] << 1) |
-      (filled[t[at + 2]] << 2) |
-      (filled[t[at + 3]] << 3) |
-      (filled[t[at + 4]] << 4) |
-      (filled[t[at + 5]] << 5) |
-      (filled[t[at + 6]] << 6) |
-      (filled[t[at + 7]] << 7);
+    let hits = filled[t[at]] | (filled[t[at + 1]] << 1) | (filled[t[at + 2]] << 2) | (filled[t[at + 3]] << 3);
+    if (wide || hits === 0) hits |= (filled[t[at + 4]] << 4) | (filled[t[at + 5]] << 5) | (filled[t[at + 6]] << 6) | (filled[t[at + 7]] << 7);
     let src = -1;
     if (hits !== 0) {
       src = t[at + 31 - Math.clz32(hits & -hits)];
@@ -316,6 +330,14 @@ const CHUNK = 1 << CHUNK_BITS;
 const MAX_RECORDS = (1 << 24) - 2;
 const MAX_LOAD = 0.7;
 const GROWTH = 1.5;
+/**
+ * Tables smaller than this (1 MB a band) grow 4× at a time: a 200 MB file's 170,000 records then
+ * rehash 60,000 entries a band instead of 340,000, for at most 10 MB of tables.
+ */
+const FAST_GROWTH_BELOW = 1 << 18;
+const GROW_BATCH = 64;
+const growEntries = new Uint32Array(GROW_BATCH);
+const growSlots = new Int32Array(GROW_BATCH);
 /** Unequal bins agree in their low 4 bits 1 time in 16. */
 const CHANCE = 1 / 16;
 
@@ -326,7 +348,8 @@ const CHANCE = 1 / 16;
  * Memory per record: `storedBins` / 2 bytes of signature (the low 4 bits of each bin: equal bins
  * stay equal, unequal ones agree 1 time in 16, which the estimate corrects for; at equal memory
  * 128 four-bit bins estimate better than 64 eight-bit ones), 4 bytes of id, and one 32-bit slot
- * per band in open-addressing tables at ≤ 70% load, only for band values not seen before. Each
+ * per band in open-addressing tables at ≤ 70% load (tables under FAST_GROWTH_BELOW slots grow 4×
+ * at a time, so down to 17.5% there), only for band values not seen before. Each
  * band bucket remembers its first record, so a new record is compared with at most `bands`
  * earlier ones. A bucket is known by the band's stored bits (4 × rows) plus 8 bits of the
  * full-precision band hash kept in the slot: 32 bits for 6 rows, from which the tables can be
@@ -537,18 +560,32 @@ export class NearDuplicateIndex {
   private grow(): void {
     // Growing costs two cache misses per entry (its record's bits, its new slot): ~3 µs per add
     // amortised at 1M records here, against ~1.5 µs for the add itself. Pass expectedRecords.
-    const size = Math.ceil(this.tableSize * GROWTH);
+    // Entries go in batches: first every new slot (their records' bits are read independently,
+    // so the cache misses overlap), then the inserts, in the order of the old table as before.
+    const size = this.tableSize < FAST_GROWTH_BELOW ? this.tableSize * 4 : Math.ceil(this.tableSize * GROWTH);
+    const entries = growEntries;
+    const slots = growSlots;
     for (let band = 0; band < this.bands; band++) {
       const old = this.tables[band];
       // One band at a time, so growth never holds every table twice.
       const table = new Uint32Array(size);
-      for (let s = 0; s < old.length; s++) {
-        const e = old[s];
-        if (e === 0) continue;
-        const idx = (e >>> 8) - 1;
-        let slot = this.slotOf(this.sigChunks[idx >>> CHUNK_BITS], (idx & (CHUNK - 1)) * this.recordBytes, band, e & 0xff, size);
-        while (table[slot] !== 0) slot = slot + 1 === size ? 0 : slot + 1;
-        table[slot] = e;
+      for (let s = 0; s < old.length; ) {
+        let m = 0;
+        for (; s < old.length && m < GROW_BATCH; s++) {
+          const e = old[s];
+          entries[m] = e;
+          m += e === 0 ? 0 : 1;
+        }
+        for (let t = 0; t < m; t++) {
+          const e = entries[t];
+          const idx = (e >>> 8) - 1;
+          slots[t] = this.slotOf(this.sigChunks[idx >>> CHUNK_BITS], (idx & (CHUNK - 1)) * this.recordBytes, band, e & 0xff, size);
+        }
+        for (let t = 0; t < m; t++) {
+          let slot = slots[t];
+          while (table[slot] !== 0) slot = slot + 1 === size ? 0 : slot + 1;
+          table[slot] = entries[t];
+        }
       }
       this.tables[band] = table;
     }
