@@ -5,10 +5,9 @@
  * CodeLens appears within seconds while the exact count goes on.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { detectRecordFormat, formatNames } from '../core/dataset/formats';
 import { isObj } from '../core/dataset/messages';
-import { LineAligner } from './lineAligner';
+import { readFileLines } from './lineAligner';
 import { countRecordTokens, type TokenizerHandle } from './tokenizers';
 
 export interface DatasetTokens {
@@ -230,7 +229,6 @@ export function recordAt(t: DatasetTokens, line: number): number {
 export async function countFileTokens(file: string, h: TokenizerHandle, format?: string): Promise<DatasetTokens> {
   const t0 = performance.now();
   const hash = createHash('sha256');
-  const aligner = new LineAligner();
   let lineNo = 0;
   let lineNos: Int32Array = new Int32Array(1024);
   let counts: Int32Array = new Int32Array(1024);
@@ -258,26 +256,7 @@ export async function countFileTokens(file: string, h: TokenizerHandle, format?:
     }
     lineNo++;
   };
-  const stream = createReadStream(file, { highWaterMark: 4 * 1024 * 1024 });
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      const piece = aligner.push(chunk);
-      if (!piece) continue;
-      const text = piece.toString('utf8', 0, piece.length - 1);
-      let pos = 0;
-      while (pos <= text.length) {
-        let nl = text.indexOf('\n', pos);
-        if (nl < 0) nl = text.length;
-        add(text.slice(pos, nl));
-        pos = nl + 1;
-      }
-    }
-  } finally {
-    stream.destroy();
-  }
-  const last = aligner.end();
-  if (last) add(last.toString('utf8'));
+  await readFileLines(file, add, (chunk) => hash.update(chunk));
   return {
     records,
     skipped,

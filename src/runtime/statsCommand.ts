@@ -3,13 +3,12 @@
  * records, format, tokens per record (min / p50 / p90 / max) with the base model's real tokenizer,
  * trainable tokens, records over the context limit, duplicates, roles, tools. Streams each file.
  */
-import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { formatStatsText, StatsAccumulator, type DatasetStats } from '../core/dataset/stats';
 import { expandPaths } from './datasetFiles';
 import { loadProject, projectResolver } from './project';
 import { projectTokens, type ProjectTokens } from './projectTokens';
-import { LineAligner } from './lineAligner';
+import { readFileLines } from './lineAligner';
 
 export interface StatsIo {
   out: (s: string) => void;
@@ -68,27 +67,8 @@ function parseArgs(args: string[]): StatsOptions {
 }
 
 /** Streams a file's lines into the accumulator (bounded memory for any file size). */
-async function accumulate(file: string, acc: StatsAccumulator): Promise<void> {
-  const aligner = new LineAligner();
-  const stream = createReadStream(file, { highWaterMark: 4 * 1024 * 1024 });
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const piece = aligner.push(chunk);
-      if (!piece) continue;
-      const text = piece.toString('utf8', 0, piece.length - 1);
-      let pos = 0;
-      while (pos <= text.length) {
-        let nl = text.indexOf('\n', pos);
-        if (nl < 0) nl = text.length;
-        acc.addLine(text.slice(pos, nl));
-        pos = nl + 1;
-      }
-    }
-  } finally {
-    stream.destroy();
-  }
-  const last = aligner.end();
-  if (last) acc.addLine(last.toString('utf8'));
+function accumulate(file: string, acc: StatsAccumulator): Promise<void> {
+  return readFileLines(file, (line) => acc.addLine(line));
 }
 
 interface FileStats {
