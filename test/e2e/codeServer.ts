@@ -232,10 +232,13 @@ export class Editor {
 
   /** Saves a screenshot to test-results/screenshots/<name>.png; with LLMOPS_UPDATE_SCREENSHOTS=1 and
    * `publishAs`, also to media/screenshots/<publishAs>.png (kept under 250 KB). */
-  async screenshot(name: string, publishAs?: string): Promise<string> {
+  async screenshot(name: string, publishAs?: string, region?: { locator: Locator; maxHeight?: number }): Promise<string> {
     fs.mkdirSync(screenshotDir, { recursive: true });
     const file = path.join(screenshotDir, `${name.replace(/[^\w.-]+/g, '-')}.png`);
-    await this.page.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
+    // A region (e.g. the editor part) keeps text-heavy screenshots small enough to ship.
+    const box = region ? await region.locator.boundingBox() : null;
+    const clip = box ? { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, region?.maxHeight ?? box.height) } : undefined;
+    await this.page.screenshot({ path: file, animations: 'disabled', caret: 'hide', ...(clip ? { clip } : {}) });
     if (publishAs && process.env.LLMOPS_UPDATE_SCREENSHOTS === '1') {
       fs.mkdirSync(publishedScreenshotDir, { recursive: true });
       const dest = path.join(publishedScreenshotDir, `${publishAs}.png`);
@@ -254,9 +257,10 @@ export class Editor {
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
     await expectVisible(input, 'Quick Open (Ctrl+P) did not open');
     await input.fill(relPath);
-    const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: base });
+    const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: base }).first();
     await expectVisible(row, `Quick Open found no entry for ${relPath}`, 15_000);
-    await this.page.keyboard.press('Enter');
+    // Click the entry: Enter may still pick a recently opened file the list showed before filtering.
+    await row.click();
     await this.waitForActiveTab(base);
   }
 

@@ -154,7 +154,7 @@ describe('LLMOps Workbench in code-server', function () {
     const first = await waitUntil(async () => ((await text()).includes(`${lines.length} records`) ? text() : undefined),
       async () => `no CodeLens "${lines.length} records · … tokens" on ${TRAIN} (shows: ${JSON.stringify(await text())})`, 60_000);
     assert.match(first, /tokens · ≈ \$[\d.,]+ to fine-tune HuggingFaceTB\/SmolLM2-135M-Instruct \(3 epochs\) · ≈ .+ on /, first);
-    await e.screenshot('04c-cost-codelens', 'cost-codelens');
+    await e.screenshot('04c-cost-codelens', 'cost-codelens', { locator: e.page.locator('.part.editor'), maxHeight: 260 });
 
     // Blank out the last record: the lens counts one record fewer.
     await e.replaceLine(lines.length, '');
@@ -178,7 +178,7 @@ describe('LLMOps Workbench in code-server', function () {
       }
       return false;
     }, 'the breakdown shows no GPU comparison', 20_000);
-    await e.screenshot('04d-cost-breakdown', 'cost-breakdown');
+    await e.screenshot('04d-cost-breakdown', 'cost-breakdown', { locator: e.page.locator('.part.editor'), maxHeight: 560 });
     await e.save();
   });
 
