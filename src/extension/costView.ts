@@ -1,12 +1,11 @@
 import * as vscode from 'vscode';
 import { CostBreakdownRequest, CostChangedNotification, CostSummaryRequest, type CostBreakdown, type CostSummary } from '../protocol/cost';
+import { formatHours as hrs, formatInt as int, formatUsd } from '../core/cost/format';
 import type { RuntimeClient } from './runtimeClient';
 import { readSettings } from './settings';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const usd = (x: number | null): string => (x === null ? '—' : x >= 100 ? `$${Math.round(x).toLocaleString('en-US')}` : x >= 0.01 ? `$${x.toFixed(2)}` : x > 0 ? `$${x.toPrecision(2)}` : '$0');
-const int = (x: number): string => Math.round(x).toLocaleString('en-US');
-const hrs = (h: number): string => (h >= 10 ? `${Math.round(h)} h` : h >= 0.1 ? `${h.toFixed(1)} h` : `${Math.max(1, Math.round(h * 60))} min`);
+const usd = (x: number | null): string => (x === null ? '—' : formatUsd(x));
 
 function nonce(): string {
   const a = new Uint8Array(16);

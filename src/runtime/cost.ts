@@ -9,6 +9,7 @@ import { PriceCatalog, type GpuSpec, type PriceProblem } from '../core/cost/cata
 import { gpuTraining, hostedFineTune, hostedInference, selfHostedInference, trainingMemory, type MemoryBreakdown } from '../core/cost/estimates';
 import type { CostComparisonRow, CostOptions, CostReport, GpuCost, InferenceCost, RoiSummary } from '../protocol/cost';
 import { roi } from '../core/cost/roi';
+import { formatHours as hours, formatInt as int, formatUsd as usd } from '../core/cost/format';
 import { archFromConfig, knownArch, type ModelArch } from '../core/cost/modelSize';
 import { clippedSum, type DatasetTokens } from './datasetTokens';
 import type { Project } from './project';
@@ -56,8 +57,20 @@ export function catalogFor(project: Project | undefined): { catalog: PriceCatalo
   return hit;
 }
 
-/** The base model's architecture: its config.json next to the tokenizer, else the known-size table. */
+const arches = new WeakMap<Project, Map<string, ModelArch | undefined>>();
+
+/**
+ * The base model's architecture: its config.json next to the tokenizer, else the known-size table.
+ * Read once per project load (every recount of an edited dataset asks again).
+ */
 export function archFor(model: string, project: Project): ModelArch | undefined {
+  let known = arches.get(project);
+  if (!known) arches.set(project, (known = new Map()));
+  if (!known.has(model)) known.set(model, readArch(model, project));
+  return known.get(model);
+}
+
+function readArch(model: string, project: Project): ModelArch | undefined {
   const file = modelConfigPath(model, { projectRoot: project.root });
   if (file) {
     try {
@@ -246,9 +259,6 @@ export function comparisonRows(r: CostReport, catalog: PriceCatalog = bundledCat
   return rows.sort((a, b) => (a.kind === b.kind ? (a.costUsd ?? Infinity) - (b.costUsd ?? Infinity) : a.kind === 'hosted' ? -1 : 1));
 }
 
-const usd = (x: number): string => (x >= 100 ? `$${Math.round(x).toLocaleString('en-US')}` : x >= 0.01 ? `$${x.toFixed(2)}` : x > 0 ? `$${x.toPrecision(2)}` : '$0');
-const int = (x: number): string => Math.round(x).toLocaleString('en-US');
-const hours = (h: number): string => (h >= 10 ? `${Math.round(h)} h` : h >= 0.1 ? `${h.toFixed(1)} h` : `${Math.max(1, Math.round(h * 60))} min`);
 
 /** The one-line summary of the CodeLens: `N records · T tokens · ≈ $X to fine-tune M (E epochs) · ≈ H h on GPU`. */
 export function costLensTitle(r: CostReport): string {
@@ -258,8 +268,6 @@ export function costLensTitle(r: CostReport): string {
   if (r.gpu) parts.push(`≈ ${hours(r.gpu.hours)} on ${r.gpu.name}`);
   return parts.join(' · ');
 }
-
-export { usd as formatUsd, hours as formatHours };
 
 /** Human-readable report for the CLI and the breakdown view. */
 export function formatCostText(r: CostReport): string {

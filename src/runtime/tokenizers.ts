@@ -117,11 +117,22 @@ function asList(v: unknown): unknown[] {
 
 /** Tokens of a record as the trainer sees it (the longest sequence for preference pairs). */
 export function countRecordTokens(h: TokenizerHandle, record: Record<string, unknown>, format: string): number {
+  return longest(h, record, format, (c) => h.countChat(c.messages, c.tools), (t) => h.countText(t));
+}
+
+/** The longest of a record's training sequences, measured by `chat` or `text` (+ the text overhead). */
+function longest(
+  h: TokenizerHandle,
+  record: Record<string, unknown>,
+  format: string,
+  chat: (c: { messages: unknown[]; tools?: unknown[] }) => number,
+  text: (t: string) => number,
+): number {
   const input = trainingInput(record, format);
   if (!input) return 0;
   let max = 0;
-  if (input.kind === 'chat') for (const c of input.conversations) max = Math.max(max, h.countChat(c.messages, c.tools));
-  else for (const t of input.texts) max = Math.max(max, h.countText(t) + h.textOverhead);
+  if (input.kind === 'chat') for (const c of input.conversations) max = Math.max(max, chat(c));
+  else for (const t of input.texts) max = Math.max(max, text(t) + h.textOverhead);
   return max;
 }
 
@@ -130,12 +141,7 @@ export function countRecordTokens(h: TokenizerHandle, record: Record<string, unk
  * overhead (see `ChatBound`). Records whose bound is within the limit need no tokenizing.
  */
 export function upperBoundTokens(h: TokenizerHandle, record: Record<string, unknown>, format: string): number {
-  const input = trainingInput(record, format);
-  if (!input) return 0;
-  let max = 0;
-  if (input.kind === 'chat') for (const c of input.conversations) max = Math.max(max, h.upperBoundChat(c.messages, c.tools));
-  else for (const t of input.texts) max = Math.max(max, h.upperBoundText(t) + h.textOverhead);
-  return max;
+  return longest(h, record, format, (c) => h.upperBoundChat(c.messages, c.tools), (t) => h.upperBoundText(t));
 }
 
 /**
