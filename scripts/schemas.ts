@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { formatNames } from '../src/core/dataset/formats';
 import { formatSchemas } from '../src/core/dataset/schemas';
 import { manifestSchema } from '../src/core/project/manifest';
+import { trainConfigSchema } from '../src/core/train/config';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'schemas');
@@ -15,6 +16,7 @@ const check = process.argv.includes('--check');
 
 const sources: Record<string, { schema: z.ZodType; from: string }> = {
   'llmops.schema.json': { schema: manifestSchema, from: 'src/core/project/manifest.ts' },
+  'train.schema.json': { schema: trainConfigSchema, from: 'src/core/train/config.ts' },
 };
 for (const f of formatNames) {
   if (f !== 'unknown') sources[`${f}.schema.json`] = { schema: formatSchemas[f], from: 'src/core/dataset/schemas.ts' };
