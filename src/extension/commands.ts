@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { LintWorkspaceRequest } from '../protocol/runtime';
 import type { CostBreakdownPanel } from './costView';
+import { decisionViewId, type DecisionSidebar } from './decisionView';
 import type { RuntimeClient } from './runtimeClient';
 import type { ProjectSidebar } from './sidebar';
 
@@ -8,6 +9,7 @@ export interface CommandContext {
   runtime: RuntimeClient;
   sidebar: ProjectSidebar;
   costPanel: CostBreakdownPanel;
+  decision: DecisionSidebar;
   log: vscode.LogOutputChannel;
 }
 
@@ -15,7 +17,7 @@ const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}
 
 /** Every command, registered in one loop. Ids match package.json `contributes.commands`. */
 export const commandTable: Record<string, (c: CommandContext, ...args: unknown[]) => unknown> = {
-  'llmops.lintWorkspace': async ({ runtime, sidebar, log }) => {
+  'llmops.lintWorkspace': async ({ runtime, sidebar, decision, log }) => {
     try {
       const r = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'LLMOps: linting workspace datasets…' },
@@ -23,6 +25,7 @@ export const commandTable: Record<string, (c: CommandContext, ...args: unknown[]
       );
       runtime.workspaceLinted = true;
       void sidebar.refresh();
+      void decision.refresh(); // the lifecycle's data stage shows the lint state
       const msg = `LLMOps: linted ${plural(r.files, 'dataset')} (${plural(r.records, 'record')}) — ${plural(r.errors, 'error')}, ${plural(r.warnings, 'warning')}.`;
       log.info(msg);
       const show = r.errors + r.warnings > 0 ? 'Show Problems' : undefined;
@@ -42,6 +45,10 @@ export const commandTable: Record<string, (c: CommandContext, ...args: unknown[]
       void vscode.window.showErrorMessage(`LLMOps: cost breakdown failed: ${(e as Error)?.message ?? e}`);
     }
   },
+  'llmops.openDecision': () => vscode.commands.executeCommand(`${decisionViewId}.focus`),
+  /** Optional argument: the approach (from a next step in the Decision view); else the recommended one. */
+  'llmops.createTrainingConfig': ({ decision }, approach) => decision.createTrainingConfig(approach),
+  'llmops.exportDecisionReport': ({ decision }) => decision.exportReport(),
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

@@ -5,3 +5,4 @@
  */
 export { CloseAction, ErrorAction, LanguageClient, State, TransportKind } from 'vscode-languageclient/node';
 export { WebviewToExtension } from '../protocol/sidebarSchema';
+export { DecisionWebviewToExtension } from '../protocol/decisionWebviewSchema';

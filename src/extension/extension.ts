@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { CostBreakdownPanel, CostStatus } from './costView';
+import { DecisionSidebar, decisionViewId } from './decisionView';
 import { RuntimeClient } from './runtimeClient';
 import { ProjectSidebar, sidebarViewId } from './sidebar';
 import { RuntimeStatus } from './statusBar';
@@ -19,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
   runtime = new RuntimeClient(context, log, status);
   const sidebar = new ProjectSidebar(context.extensionUri, runtime, status, log);
   const costPanel = new CostBreakdownPanel(runtime);
+  const decision = new DecisionSidebar(context.extensionUri, runtime, status, log);
   context.subscriptions.push(
     costPanel,
     new CostStatus(runtime),
@@ -27,7 +29,9 @@ export function activate(context: vscode.ExtensionContext): void {
     runtime,
     sidebar,
     vscode.window.registerWebviewViewProvider(sidebarViewId, sidebar),
-    ...registerCommands({ runtime, sidebar, costPanel, log }),
+    decision,
+    vscode.window.registerWebviewViewProvider(decisionViewId, decision),
+    ...registerCommands({ runtime, sidebar, costPanel, decision, log }),
   );
   const r = runtime;
   setImmediate(() => void r.start());

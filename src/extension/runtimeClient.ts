@@ -87,7 +87,11 @@ export class RuntimeClient implements vscode.Disposable {
       errorHandler,
       initializationOptions: runtimeSettings(readSettings()),
       synchronize: {
-        fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.jsonl,llmops.yaml,*.train.yaml}'),
+        fileEvents: [
+          vscode.workspace.createFileSystemWatcher('**/{*.jsonl,llmops.yaml,*.train.yaml,*.train.yml,*.eval.yaml}'),
+          // Run folders move the Decision view's lifecycle (training, evaluation, deployment).
+          vscode.workspace.createFileSystemWatcher('**/.llmops/runs/*/run.json'),
+        ],
       },
       // The status bar and our own warning say when it crashed; don't steal focus.
       revealOutputChannelOn: 4 /* RevealOutputChannelOn.Never */,

@@ -9,6 +9,8 @@ import { DatasetReadError, expandPaths, lintDatasetFile } from './datasetFiles';
 import { loadProject, projectResolver, ruleSetForFile } from './project';
 import { lintTokensFor } from './projectTokens';
 import { runCost } from './costCommand';
+import { runDecide } from './decideCommand';
+import { runModel } from './modelCommand';
 import { runStats } from './statsCommand';
 import { version } from './version';
 
@@ -24,6 +26,11 @@ Commands:
                           duplicates, roles, tools (--format json, --model M)
   cost <dataset>          Fine-tuning and inference cost with the real tokenizer: hosted price or
                           GPU time, per request and per month (--model, --epochs, --gpu, --format json)
+  decide [llmops.yaml]    Should this use case prompt, retrieve, fine-tune, align or pretrain? Ranked
+                          recommendation with reasons, ROI and break-even from the manifest's
+                          decision: and volume: and the project's datasets (--format json)
+  model init|check        Write a random Llama/Qwen model in the Hugging Face layout (for tests and
+                          demos), or check a model folder's config.json against its weights
   explain <code|name>     Print a rule's documentation (e.g. llmops explain invalid-json)
   rules                   List every rule
   --version               Print the version
@@ -89,7 +96,7 @@ async function lint(args: string[], io: Io): Promise<number> {
         for (const p of project.problems) io.err(`${mrel}:${p.line + 1}:${p.column + 1}: ${p.severity} ${p.message}
 `);
         if (project.problems.some((p) => p.severity === 'error')) {
-          io.err(`llmops: ${mrel} has errors; linting with default settings
+          io.err(`llmops: ${mrel} has errors; ${project.manifest ? 'the sections at fault are ignored' : 'linting with default settings'}
 `);
           ioError = true;
         }
@@ -133,6 +140,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return await runStats(rest, io);
       case 'cost':
         return await runCost(rest, io);
+      case 'decide':
+        return await runDecide(rest, io);
+      case 'model':
+        return await runModel(rest, io);
       case 'explain':
         return explain(rest, io);
       case 'rules':

@@ -39,7 +39,10 @@ import { invalidateProjectTokens, peekLintTokens } from './projectTokens';
 import { recordHover } from './hover';
 import { CostService } from './costLens';
 import { CostBreakdownRequest, CostChangedNotification, CostSummaryRequest } from '../protocol/cost';
+import { DecisionChangedNotification } from '../protocol/decision';
+import { registerDecisionHandlers } from './decision';
 import { version } from './version';
+import { parseTrainConfig } from '../core/train/config';
 
 /** Code action kind of the whole-file conversion (shown in the lightbulb and the Refactor menu). */
 const CONVERT_KIND = 'refactor.rewrite.llmops.toOpenAIChat';
@@ -130,6 +133,16 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return diags;
   };
 
+  let decisionTimer: NodeJS.Timeout | undefined;
+  /** The Decision view re-asks for its state (datasets, llmops.yaml, configs, runs); at most twice a second. */
+  const notifyDecisionChanged = (): void => {
+    if (decisionTimer) return;
+    decisionTimer = setTimeout(() => {
+      decisionTimer = undefined;
+      void connection.sendNotification(DecisionChangedNotification.method, {});
+    }, 500);
+  };
+
   let changedTimer: NodeJS.Timeout | undefined;
   const changedUris = new Set<string>();
   const notifyDatasetsChanged = (uri: string): void => {
@@ -141,6 +154,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const uris = [...changedUris];
       changedUris.clear();
       void connection.sendNotification(DatasetsChangedNotification.method, { uris });
+      notifyDecisionChanged();
     }, 250);
   };
 
@@ -221,6 +235,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onDidOpenTextDocument(async (p) => {
     if (isTrainConfig(p.textDocument.uri) || isPromptFile(p.textDocument.uri)) {
       configs.set(p.textDocument.uri, TextDocument.create(p.textDocument.uri, 'yaml', p.textDocument.version, p.textDocument.text));
+      if (isTrainConfig(p.textDocument.uri)) void connection.sendDiagnostics({ uri: p.textDocument.uri, version: p.textDocument.version, diagnostics: trainConfigDiagnostics(p.textDocument.uri, p.textDocument.text) });
       return;
     }
     const o: OpenDoc = { uri: p.textDocument.uri, version: p.textDocument.version, doc: new JsonlDocument(p.textDocument.text), encoding: [], edited: false, ready: false };
@@ -235,7 +250,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onDidChangeTextDocument((p) => {
     const cfg = configs.get(p.textDocument.uri);
     if (cfg) {
-      configs.set(cfg.uri, TextDocument.update(cfg, p.contentChanges, p.textDocument.version));
+      const next = TextDocument.update(cfg, p.contentChanges, p.textDocument.version);
+      configs.set(cfg.uri, next);
+      if (isTrainConfig(cfg.uri)) void connection.sendDiagnostics({ uri: cfg.uri, version: next.version, diagnostics: trainConfigDiagnostics(cfg.uri, next.getText()) });
       return;
     }
     const o = open.get(p.textDocument.uri);
@@ -261,6 +278,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onDidCloseTextDocument((p) => {
     if (configs.delete(p.textDocument.uri)) {
       cost.forget(p.textDocument.uri);
+      if (isTrainConfig(p.textDocument.uri)) void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
       return;
     }
     clearTimeout(open.get(p.textDocument.uri)?.settleTimer);
@@ -279,7 +297,17 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       } catch {
         continue;
       }
-      if (path.basename(file) === MANIFEST || file.endsWith('.train.yaml')) {
+      if (/[\\/]\.llmops[\\/]runs[\\/]/.test(file)) {
+        // A run started, progressed or finished: only the lifecycle shown by the Decision view changes.
+        notifyDecisionChanged();
+        continue;
+      }
+      if (file.endsWith('.eval.yaml')) {
+        // Evaluation configs only move the Decision view's lifecycle.
+        notifyDecisionChanged();
+        continue;
+      }
+      if (path.basename(file) === MANIFEST || file.endsWith('.train.yaml') || file.endsWith('.train.yml')) {
         invalidateProjectTokens();
         projects.clear();
         diskCache.clear();
@@ -538,6 +566,30 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return result;
   });
 
+  registerDecisionHandlers(connection, {
+    folders: () => folders.map((f) => f.uri),
+    datasetDeps: (root) => ({
+      datasets: async () => (await findDatasets(root, { exclude: settings.exclude, limit: MAX_WORKSPACE_FILES })).files,
+      lint: async (file) => {
+        const uri = pathToFileURL(file).href;
+        const o = open.get(uri) ?? [...open.values()].find((x) => sameFile(x.uri, uri));
+        if (o) {
+          const r = o.doc.lint();
+          return { records: r.records, format: r.format, findings: o.encoding.length ? [...o.encoding, ...r.findings] : r.findings };
+        }
+        try {
+          const r = await lintFromDisk(file);
+          return { records: r.records, format: r.format, findings: r.findings };
+        } catch (e) {
+          if (e instanceof DatasetReadError) return { records: 0, format: null, findings: [], readError: e.message };
+          throw e;
+        }
+      },
+    }),
+    publishManifest: (manifestPath) => void publishManifest(manifestPath),
+    log: (m) => log.info(m),
+  });
+
   connection.onRequest(RuntimeInfoRequest.method, () => ({ pid: process.pid, version, node: process.version, startedAt }));
 
   process.on('uncaughtException', (e) => log.error(`uncaught: ${e?.stack ?? e}`));
@@ -564,6 +616,17 @@ function sameFile(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Schema problems of a training config (`*.train.yaml`), at the YAML range of the key or value at fault. */
+function trainConfigDiagnostics(uri: string, text: string): Diagnostic[] {
+  return parseTrainConfig(text, path.basename(uri)).problems.map((m) => ({
+    range: { start: { line: m.line, character: m.column }, end: { line: m.endLine, character: m.endColumn } },
+    severity: m.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+    source: 'llmops',
+    code: 'train-config',
+    message: m.message,
+  }));
 }
 
 function isTrainConfig(uri: string): boolean {

@@ -32,7 +32,7 @@ describe('llmops.yaml manifest', () => {
         '  min_examples: 10',
         'prices:',
         '  gpt-4o-mini: {input_per_million: 0.15}',
-        'decision: {recommendation: fine-tune}',
+        'decision: {revision: 1, inputs: {monthly_requests: 500000}, result: {id: sft, approaches: [sft], score: 80}}',
       ].join('\n'),
     );
     assert.deepEqual(r.problems, []);

@@ -73,8 +73,11 @@ export interface Recommendation {
   /** What would change the answer, e.g. "If volume were below ~50k/month, prompting wins". */
   whatWouldChange: string[];
   risks: string[];
-  /** Concrete next steps in this workspace; `command` is an allowlisted VS Code command id when there is one. */
-  nextSteps: { text: string; command?: string }[];
+  /**
+   * Concrete next steps in this workspace; `command` is an allowlisted VS Code command id when there
+   * is one, `args` its arguments (e.g. ['sft'] for llmops.createTrainingConfig).
+   */
+  nextSteps: { text: string; command?: string; args?: string[] }[];
 }
 
 /** The volume × domain-specificity matrix of the source documents. */
@@ -84,7 +87,7 @@ export interface MatrixPosition {
   volume: 'low' | 'high';
   specificity: 'low' | 'high';
   cell: MatrixCell;
-  /** Where the project sits inside the 2×2, 0..1 on each axis (for the marker). */
+  /** Where the project sits inside the 2×2, 0..1 on each axis (for the marker): x = volume (log scale), y = specificity. */
   x: number;
   y: number;
 }

@@ -6,8 +6,51 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import { z } from 'zod';
 import { formatNames } from '../dataset/formats';
 import { issueProblems } from '../dataset/schemas';
+import { inputSpecs } from '../decision/inputs';
+import { approachIds, type InputId } from '../decision/types';
 
 const ruleSetting = z.enum(['off', 'info', 'warning', 'error']);
+
+/** `monthlyRequests` → `monthly_requests`: llmops.yaml keys are snake_case. */
+export const decisionInputKey = (id: InputId): string => id.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const WHOLE: ReadonlySet<InputId> = new Set(['monthlyRequests', 'labelledExamples', 'preferencePairs']);
+
+/** The decision inputs as written in llmops.yaml, built from the same specs the sidebar shows. */
+const decisionInputsSchema = z.strictObject(
+  Object.fromEntries(
+    inputSpecs.map((spec) => {
+      let t: z.ZodType;
+      if (spec.kind === 'number') {
+        let n = z.number({ error: `Expected a number (${spec.unit})` }).min(spec.min, `${spec.label} must be at least ${spec.min}`);
+        if (spec.max !== undefined) n = n.max(spec.max, `${spec.label} must be at most ${spec.max}`);
+        if (WHOLE.has(spec.id)) n = n.int(`${spec.label} must be a whole number`);
+        t = spec.nullable ? n.nullable() : n;
+      } else if (spec.kind === 'boolean') t = z.boolean({ error: 'Expected true or false' });
+      else t = z.enum(spec.options.map((o) => o.value) as [string, ...string[]], { error: `Expected one of: ${spec.options.map((o) => o.value).join(', ')}` });
+      return [decisionInputKey(spec.id), t.optional().describe(`${spec.label}: ${spec.help}`)];
+    }),
+  ),
+);
+
+/** The `decision:` section: what the Decision sidebar saves (and a person may edit by hand). */
+export const decisionSchema = z
+  .strictObject({
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Expected a date as YYYY-MM-DD').optional().describe('Day the decision was saved (YYYY-MM-DD)'),
+    revision: z.number().int('revision must be a whole number').min(1, 'revision starts at 1').optional().describe('Incremented on every save, so a pull request shows the decision was revisited'),
+    inputs: decisionInputsSchema.optional().describe('The answers given (defaults and values read from the project are not written)'),
+    result: z
+      .strictObject({
+        id: z.string().regex(/^[a-z-]+(\+[a-z-]+)*$/, 'Expected approach ids joined by +, e.g. rag+persona-tuning').describe('Top recommendation, e.g. rag+persona-tuning'),
+        approaches: z.array(z.enum(approachIds)).min(1).describe('Its approaches'),
+        score: z.number().min(0).max(100).describe('Its score, 0..100'),
+        break_even_months: z.number().nonnegative().nullable().optional().describe('Months until the custom model pays back its setup; null when it never does'),
+      })
+      .optional()
+      .describe('The top recommendation when the decision was saved'),
+    rationale: z.array(z.string()).optional().describe('Why: the reasons of the top recommendation, one line each'),
+  })
+  .describe('The customise-or-not decision (prompt, retrieve, fine-tune, align or pretrain): inputs, result and rationale, saved by the Decision sidebar');
+export type ManifestDecision = z.infer<typeof decisionSchema>;
 
 /** The `llmops.yaml` project manifest. */
 export const manifestSchema = z
@@ -68,7 +111,7 @@ export const manifestSchema = z
       )
       .optional()
       .describe('Price overrides by model name (e.g. gpt-4o-mini) or GPU name (e.g. H100): they win over the built-in price tables'),
-    decision: z.looseObject({}).optional().describe('Inputs and results of the customise-or-not decision'),
+    decision: decisionSchema.optional(),
   })
   .meta({ title: 'LLMOps Workbench project manifest (llmops.yaml)' });
 
@@ -88,7 +131,7 @@ export interface ManifestProblem {
 }
 
 export interface ParsedManifest {
-  /** Present when there is no error, or when the only errors are in `prices:` entries (those are left out). */
+  /** Present when there is no error, or when the only errors are in `prices:` entries or `decision:` (those are left out). */
   manifest?: Manifest;
   problems: ManifestProblem[];
 }
@@ -121,11 +164,18 @@ export function parseManifest(text: string): ParsedManifest {
       const [start, end] = rangeOf(doc, p.path, p.code === 'unrecognized_keys' || p.code === 'invalid_key');
       at(start, end, p.message, 'error', p.path);
     }
-    // A bad price override is reported and ignored; the rest of the project keeps working.
-    if (found.length && found.every((p) => p.path[0] === 'prices' && typeof p.path[1] === 'string') && isRecord(value) && isRecord(value.prices)) {
-      const prices = { ...value.prices };
-      for (const p of found) delete prices[p.path[1] as string];
-      const again = manifestSchema.safeParse({ ...value, prices });
+    // A bad price override or a bad `decision:` section is reported and ignored; the rest of the
+    // project (lint settings, datasets, costs) keeps working.
+    const ignorable = (p: { path: (string | number)[] }): boolean => (p.path[0] === 'prices' && typeof p.path[1] === 'string') || p.path[0] === 'decision';
+    if (found.length && found.every(ignorable) && isRecord(value)) {
+      const rest: Record<string, unknown> = { ...value };
+      if (found.some((p) => p.path[0] === 'decision')) delete rest.decision;
+      if (isRecord(value.prices)) {
+        const prices = { ...value.prices };
+        for (const p of found) if (p.path[0] === 'prices') delete prices[p.path[1] as string];
+        rest.prices = prices;
+      }
+      const again = manifestSchema.safeParse(rest);
       if (again.success) return { manifest: again.data, problems };
     }
     return { problems };
@@ -140,7 +190,7 @@ export function parseManifest(text: string): ParsedManifest {
  * key when the value is empty or a multi-line block (underlining a whole block helps nobody). A path
  * that does not exist (a missing key) resolves to the key of its nearest existing parent.
  */
-function rangeOf(doc: Document, path: readonly (string | number)[], key: boolean): [number, number] {
+export function rangeOf(doc: Document, path: readonly (string | number)[], key: boolean): [number, number] {
   let node: unknown = doc.contents;
   let keyNode: Node | undefined;
   for (const seg of path) {
