@@ -10,8 +10,11 @@ import { loadProject, projectResolver, ruleSetForFile } from './project';
 import { lintTokensFor } from './projectTokens';
 import { runCost } from './costCommand';
 import { runDecide } from './decideCommand';
+import { runExport } from './exportCommand';
+import { runGenerate } from './generateCommand';
 import { runModel } from './modelCommand';
 import { runStats } from './statsCommand';
+import { runTrain } from './trainCommand';
 import { version } from './version';
 
 const usage = `Usage: llmops <command> [options]
@@ -31,6 +34,12 @@ Commands:
                           decision: and volume: and the project's datasets (--format json)
   model init|check        Write a random Llama/Qwen model in the Hugging Face layout (for tests and
                           demos), or check a model folder's config.json against its weights
+  train <config>          Fine-tune a LoRA adapter on the built-in engine (*.train.yaml; --json,
+                          --resume <run>); exit 0 completed or cancelled, 1 failed, 2 config error
+  export <run|adapter>    Merge a LoRA adapter into its base (--merge --out DIR) and write an ONNX
+                          model with KV cache for transformers.js (--onnx)
+  generate <model>        Greedy generation offline with transformers.js (--prompt, --max-new-tokens,
+                          --chat) from a folder llmops export --onnx wrote
   explain <code|name>     Print a rule's documentation (e.g. llmops explain invalid-json)
   rules                   List every rule
   --version               Print the version
@@ -144,6 +153,12 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return await runDecide(rest, io);
       case 'model':
         return await runModel(rest, io);
+      case 'train':
+        return await runTrain(rest, { ...io, tty: process.stdout.isTTY === true });
+      case 'export':
+        return await runExport(rest, io);
+      case 'generate':
+        return await runGenerate(rest, io);
       case 'explain':
         return explain(rest, io);
       case 'rules':
