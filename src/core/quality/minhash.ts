@@ -136,7 +136,7 @@ let scanH = 0;
 let scanInWord = 0;
 let scanCount = 0;
 let scanK = 1;
-let scanSig: Uint32Array = new Uint32Array(1);
+let scanSig = new Uint32Array(1);
 let scanCollect: Set<number> | null = null;
 
 function scanStart(k: number, sig: Uint32Array, collect: Set<number> | null): void {
