@@ -125,45 +125,20 @@ function shingles(count: number, k: number, sig: Uint32Array, collect: Set<numbe
 }
 
 /**
- * Scanner state between pieces of one text (`feed` continues a word across pieces; `boundary` ends
- * it): the running hash of the current word, whether inside a word, and the buffered word count.
- * Feeding a record's strings one by one costs less than concatenating them first: the
- * concatenation is a rope, and charCodeAt on a rope (even once flattened) cost about 10 ns per
- * character here, against 2 on a flat string.
- */
-let scanH = 0;
-/** -1 inside a word, 0 outside. */
-let scanInWord = 0;
-let scanCount = 0;
-let scanK = 1;
-let scanSig = new Uint32Array(1);
-let scanCollect: Set<number> | null = null;
-
-function scanStart(k: number, sig: Uint32Array, collect: Set<number> | null): void {
-  window.fill(0);
-  scanH = 0;
-  scanInWord = 0;
-  scanCount = 0;
-  scanK = k;
-  scanSig = sig;
-  scanCollect = collect;
-}
-
-/**
- * Tokenizes `text` and adds its shingles to the current signature (or set).
+ * Tokenizes `text` and adds its shingles to `sig`'s k bins (or to `collect`). Returns the number
+ * of words.
  *
  * The ASCII path has no branch on the text: word boundaries are unpredictable, and a mispredicted
  * branch per boundary cost more than the arithmetic (measured ~25%). Each character stores the
  * running hash at `tokens[count]` and advances `count` only where a word ends.
  */
-function scanFeed(text: string): void {
+function scan(text: string, k: number, sig: Uint32Array, collect: Set<number> | null): number {
   const n = text.length;
-  const k = scanK;
-  const sig = scanSig;
-  const collect = scanCollect;
-  let h = scanH;
-  let inWord = scanInWord;
-  let count = scanCount;
+  window.fill(0);
+  let h = 0;
+  /** -1 inside a word, 0 outside. */
+  let inWord = 0;
+  let count = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c < 128) {
@@ -189,30 +164,8 @@ function scanFeed(text: string): void {
       count = 0;
     }
   }
-  scanH = h;
-  scanInWord = inWord;
-  scanCount = count;
-}
-
-/** Ends the current word, as a separator character would. */
-function scanBoundary(): void {
-  if (scanInWord !== 0) tokens[scanCount++] = scanH;
-  scanH = 0;
-  scanInWord = 0;
-  if (scanCount >= FLUSH_AT) {
-    shingles(scanCount, scanK, scanSig, scanCollect);
-    scanCount = 0;
-  }
-}
-
-/** Flushes the last word and shingles; returns the number of words. */
-function scanEnd(): number {
-  scanBoundary();
-  const k = scanK;
-  const sig = scanSig;
-  const collect = scanCollect;
-  shingles(scanCount, k, sig, collect);
-  scanCount = 0;
+  if (inWord !== 0) tokens[count++] = h;
+  shingles(count, k, sig, collect);
   const words = window[2];
   // Fewer than three words: one shingle of what there is, so short identical texts still match.
   if (words === 1 || words === 2) {
@@ -224,15 +177,7 @@ function scanEnd(): number {
       sig[bin] = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) >>> 1;
     }
   }
-  scanCollect = null;
   return words;
-}
-
-/** Tokenizes `text` and adds its shingles to `sig`'s k bins (or to `collect`). Returns the number of words. */
-function scan(text: string, k: number, sig: Uint32Array, collect: Set<number> | null): number {
-  scanStart(k, sig, collect);
-  scanFeed(text);
-  return scanEnd();
 }
 
 /** The distinct shingle hashes of `text`, sorted (for exact Jaccard similarity in tests and tools). */
@@ -274,28 +219,6 @@ export function minhashSignature(text: string, k = 128, out?: Uint32Array): Uint
   if (scan(text, k, sig, null) > 0) densify(sig, k);
   return sig;
 }
-
-/**
- * Builds one signature from a text given in pieces, exactly as `minhashSignature` would from their
- * concatenation: `feed` continues the current word, `boundary` stands for a separator character.
- * One signature at a time (module state): start, feed, finish without interleaving another.
- */
-export const pieceSignature = {
-  start(k: number, out?: Uint32Array): void {
-    if (!(k >= 1 && k <= 65536 && Number.isInteger(k))) throw new RangeError(`k must be an integer in [1, 65536], got ${k}`);
-    const sig = out ?? allocate(k);
-    sig.fill(EMPTY_BIN);
-    scanStart(k, sig, null);
-  },
-  feed: scanFeed,
-  boundary: scanBoundary,
-  finish(): Uint32Array {
-    const sig = scanSig;
-    const k = scanK;
-    if (scanEnd() > 0) densify(sig, k);
-    return sig;
-  },
-};
 
 /** Bin `j`'s `attempt`-th probe: the data-independent sequence optimal densification follows. */
 function probe(j: number, attempt: number, k: number): number {

@@ -1,5 +1,5 @@
-import { NearDuplicateIndex } from '../../quality/minhash';
-import { recordSignature } from '../../quality/recordText';
+import { minhashSignature, NearDuplicateIndex } from '../../quality/minhash';
+import { recordText } from '../../quality/recordText';
 import type { FileIssue, FileRule } from '../types';
 
 interface Item {
@@ -30,9 +30,9 @@ export const nearDuplicate: FileRule<Item> = {
   },
   collect(record, ctx) {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) return undefined;
-    const sig = recordSignature(record as Record<string, unknown>, ctx.format, BINS, MIN_CHARS);
-    if (sig === undefined) return undefined;
-    return { sig, hash: ctx.lineHash() };
+    const text = recordText(record as Record<string, unknown>, ctx.format);
+    if (text.length < MIN_CHARS) return undefined;
+    return { sig: minhashSignature(text, BINS), hash: ctx.lineHash() };
   },
   stream(config) {
     const index = new NearDuplicateIndex({ threshold: config.nearDuplicateThreshold, storedBins: BINS });
