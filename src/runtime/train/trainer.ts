@@ -200,7 +200,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const tr = await loadSftDataset(path.resolve(configDir, config.datasets.train), enc, dataOpts);
     reports = { train: tr.report };
     trainEx = tr.examples;
-    if (!trainEx.length) throw new TrainSetupError(`${config.datasets.train}: no record with trainable tokens (${tr.report.records} records; ${tr.report.noTrainable.length} without assistant tokens, ${tr.report.invalid.length} invalid, ${tr.report.dropped} dropped as longer than max_seq_len)`);
+    if (!trainEx.length) throw new TrainSetupError(`${config.datasets.train}: no record with trainable tokens (${tr.report.records} records; ${tr.report.noTrainable.length} without assistant tokens, ${tr.report.invalid.length} invalid, ${tr.report.dropped} dropped as longer than max_seq_len${tr.report.truncated ? `; ${tr.report.truncated} truncated to max_seq_len ${config.training.max_seq_len}, which can cut off every assistant turn: raise max_seq_len` : ''})`);
     if (config.datasets.eval) {
       const ev = await loadSftDataset(path.resolve(configDir, config.datasets.eval), enc, dataOpts);
       reports.eval = ev.report;
