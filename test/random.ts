@@ -1,14 +1,7 @@
-/** Seeded PRNG (mulberry32) for tests and benchmarks, so a failing case can be replayed. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { uniform } from '../src/runtime/models/random';
+
+/** Seeded PRNG (mulberry32, the one model init uses) for tests and benchmarks, so a failing case can be replayed. */
+export const rng = (seed: number): (() => number) => uniform(seed);
 
 /** `count` random lowercase words of `minLen`..`minLen + spread - 1` letters. */
 export function randomVocabulary(rand: () => number, count: number, minLen: number, spread: number): string[] {

@@ -136,8 +136,12 @@ export interface ParsedManifest {
   problems: ManifestProblem[];
 }
 
-/** Parses and validates `llmops.yaml` text. Never throws. */
-export function parseManifest(text: string): ParsedManifest {
+/** Problems of a YAML text at their positions, and its parse (syntax errors and warnings already reported). */
+export function yamlProblems(text: string): {
+  problems: ManifestProblem[];
+  at: (start: number, end: number, message: string, severity?: 'error' | 'warning', path?: (string | number)[]) => void;
+  parse: () => Document.Parsed;
+} {
   const lc = new LineCounter();
   const problems: ManifestProblem[] = [];
   const at = (start: number, end: number, message: string, severity: 'error' | 'warning' = 'error', path?: (string | number)[]): void => {
@@ -147,10 +151,35 @@ export function parseManifest(text: string): ParsedManifest {
     if (path) p.path = path;
     problems.push(p);
   };
-  try {
+  const parse = (): Document.Parsed => {
     const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
     for (const e of doc.errors) at(e.pos[0], e.pos[1], e.message);
     for (const w of doc.warnings) at(w.pos[0], w.pos[1], w.message, 'warning');
+    return doc;
+  };
+  return { problems, at, parse };
+}
+
+/** Reports zod issues at the YAML range of the offending key or value; returns them. */
+export function reportSchemaIssues(
+  doc: Document,
+  issues: Parameters<typeof issueProblems>[0],
+  value: unknown,
+  at: (start: number, end: number, message: string, severity?: 'error' | 'warning', path?: (string | number)[]) => void,
+): ReturnType<typeof issueProblems> {
+  const found = issueProblems(issues, value);
+  for (const p of found) {
+    const [start, end] = rangeOf(doc, p.path, p.code === 'unrecognized_keys' || p.code === 'invalid_key');
+    at(start, end, p.message, 'error', p.path);
+  }
+  return found;
+}
+
+/** Parses and validates `llmops.yaml` text. Never throws. */
+export function parseManifest(text: string): ParsedManifest {
+  const { problems, at, parse } = yamlProblems(text);
+  try {
+    const doc = parse();
     if (doc.errors.length) return { problems };
     if (doc.contents === null) {
       at(0, 0, 'The manifest is empty: it needs at least `version: 1` and `project: {name}`');
@@ -159,11 +188,7 @@ export function parseManifest(text: string): ParsedManifest {
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });
     const r = manifestSchema.safeParse(value);
     if (r.success) return { manifest: r.data, problems };
-    const found = issueProblems(r.error.issues, value);
-    for (const p of found) {
-      const [start, end] = rangeOf(doc, p.path, p.code === 'unrecognized_keys' || p.code === 'invalid_key');
-      at(start, end, p.message, 'error', p.path);
-    }
+    const found = reportSchemaIssues(doc, r.error.issues, value, at);
     // A bad price override or a bad `decision:` section is reported and ignored; the rest of the
     // project (lint settings, datasets, costs) keeps working.
     const ignorable = (p: { path: (string | number)[] }): boolean => (p.path[0] === 'prices' && typeof p.path[1] === 'string') || p.path[0] === 'decision';

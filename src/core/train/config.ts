@@ -2,10 +2,8 @@
  * Training configs (`*.train.yaml`): the zod schema (schemas/train.schema.json is generated from
  * it) and a parser that reports each problem at the YAML range of the offending key or value.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { issueProblems } from '../dataset/schemas';
-import { rangeOf, type ManifestProblem } from '../project/manifest';
+import { rangeOf, reportSchemaIssues, yamlProblems, type ManifestProblem } from '../project/manifest';
 
 /** Linear layers of a Llama-family decoder block that LoRA can adapt (PEFT's module names). */
 export const loraTargetModules = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
@@ -112,19 +110,9 @@ export interface ParsedTrainConfig {
 
 /** Parses and validates the text of a training config; `path` names the file in messages. Never throws. */
 export function parseTrainConfig(text: string, path: string): ParsedTrainConfig {
-  const lc = new LineCounter();
-  const problems: TrainConfigProblem[] = [];
-  const at = (start: number, end: number, message: string, severity: 'error' | 'warning' = 'error', keyPath?: (string | number)[]): void => {
-    const s = lc.linePos(start);
-    const e = lc.linePos(Math.max(start, end));
-    const p: TrainConfigProblem = { line: s.line - 1, column: s.col - 1, endLine: e.line - 1, endColumn: e.col - 1, message, severity };
-    if (keyPath) p.path = keyPath;
-    problems.push(p);
-  };
+  const { problems, at, parse } = yamlProblems(text);
   try {
-    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-    for (const e of doc.errors) at(e.pos[0], e.pos[1], e.message);
-    for (const w of doc.warnings) at(w.pos[0], w.pos[1], w.message, 'warning');
+    const doc = parse();
     if (doc.errors.length) return { problems };
     if (doc.contents === null) {
       at(0, 0, `${path} is empty: a training config needs at least base_model, datasets.train and training.epochs (or max_steps)`);
@@ -133,10 +121,7 @@ export function parseTrainConfig(text: string, path: string): ParsedTrainConfig 
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });
     const r = trainConfigSchema.safeParse(value);
     if (!r.success) {
-      for (const p of issueProblems(r.error.issues, value)) {
-        const [start, end] = rangeOf(doc, p.path, p.code === 'unrecognized_keys' || p.code === 'invalid_key');
-        at(start, end, p.message, 'error', p.path);
-      }
+      reportSchemaIssues(doc, r.error.issues, value, at);
       return { problems };
     }
     const c = r.data;
