@@ -3,7 +3,9 @@ q/k norms; tied or untied embeddings; RoPE with linear or llama3 scaling; GQA) w
 PEFT layout, written from the papers and the Hugging Face config semantics (no transformers, no peft).
 
   check <dir>   <dir>/manifest.json names the model folder (config.json + model.safetensors, F32),
-                raw inputs and LoRA tensors; writes logits.f32, grad.<name>.f32 and result.json (loss)
+                raw inputs and LoRA tensors (and, with LoRA dropout, each module's keep-mask as
+                <module>.dropout.u8 and the scale of kept values); writes logits.f32, grad.<name>.f32
+                and result.json (loss)
 
 Run with Debian's interpreter: /usr/bin/python3 (python3-torch, python3-numpy).
 """
@@ -63,7 +65,7 @@ def rotate_half(x):
     return torch.cat((-x[..., d:], x[..., :d]), dim=-1)
 
 
-def forward(cfg, w, lora, scale, ids):
+def forward(cfg, w, lora, scale, ids, dropout=None):
     arch = cfg["model_type"]
     hs, nh = cfg["hidden_size"], cfg["num_attention_heads"]
     kv = cfg.get("num_key_value_heads", nh)
@@ -80,7 +82,9 @@ def forward(cfg, w, lora, scale, ids):
             y = y + w[name + ".bias"]
         if name in lora:
             a, bb = lora[name]
-            y = y + (x @ a.t() @ bb.t()) * scale
+            # PEFT: lora_B(lora_A(lora_dropout(x))) * scaling; dropout = keep-mask / (1 - p).
+            xd = x * dropout[name] if dropout is not None else x
+            y = y + (xd @ a.t() @ bb.t()) * scale
         return y
 
     x = w["model.embed_tokens.weight"][ids]
@@ -129,7 +133,14 @@ def check(folder):
         a = raw(f"{mod}.lora_A.f32", "<f4", m["lora"]["shapes"][mod]["A"]).requires_grad_(True)
         bb = raw(f"{mod}.lora_B.f32", "<f4", m["lora"]["shapes"][mod]["B"]).requires_grad_(True)
         lora[mod] = (a, bb)
-    logits = forward(cfg, w, lora, m["lora"]["scale"], ids)
+    dropout = None
+    if "dropout_scale" in m["lora"]:
+        dropout = {}
+        for mod in m["lora"]["modules"]:
+            shape = [b, s, m["lora"]["shapes"][mod]["A"][1]]
+            keep = raw(f"{mod}.dropout.u8", "<u1", shape).float()
+            dropout[mod] = keep * torch.tensor(m["lora"]["dropout_scale"], dtype=torch.float32)
+    logits = forward(cfg, w, lora, m["lora"]["scale"], ids, dropout)
     # Causal-LM loss as transformers computes it: predict token t+1 from position t.
     sl = logits[:, :-1].reshape(-1, logits.shape[-1])
     tl = labels[:, 1:].reshape(-1)

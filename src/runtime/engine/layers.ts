@@ -10,6 +10,8 @@ export interface Lora {
   a: Tensor;
   b: Tensor;
   scale: Operand;
+  /** Dropout of the adapter's input (PEFT's lora_dropout): multiplies x before A — the kept-mask already divided by the keep probability. */
+  dropout?: Tensor;
 }
 
 /** x Wᵀ (+ bias) (+ LoRA), with W [out, in] as Hugging Face stores it. */
@@ -18,7 +20,8 @@ export function linear(x: Tensor, weight: Tensor, opts: { bias?: Tensor; lora?: 
   if (opts.bias) y = y.add(opts.bias);
   if (opts.lora) {
     // Scale the rank-r activations, not the output: r ≪ out.
-    y = y.add(x.matmul(opts.lora.a.t()).mul(opts.lora.scale).matmul(opts.lora.b.t()));
+    const xl = opts.lora.dropout ? x.mul(opts.lora.dropout) : x;
+    y = y.add(xl.matmul(opts.lora.a.t()).mul(opts.lora.scale).matmul(opts.lora.b.t()));
   }
   return y;
 }

@@ -48,6 +48,12 @@ export interface LlamaGraph {
 
 export interface BuildOptions {
   lora: LoraSettings;
+  /**
+   * With LoRA dropout: one bool input `lora_dropout.<module>` [batch, seq, in] per adapted module
+   * (true = keep) and a scalar `lora_dropout_scale` (1 / (1 − p) while training, 1 with all-true
+   * masks to evaluate), as PEFT's per-module `lora_dropout(x)` before A.
+   */
+  dropout?: boolean;
   /** Seed of the LoRA A initialisation. */
   seed: number;
 }
@@ -61,7 +67,8 @@ export class TrainModelError extends Error {
  *   input_ids int64 [batch, seq]; cos, sin float [seq, head_dim];
  *   pick int64 [tokens] (indices into batch·seq of the positions that carry loss);
  *   labels int64 [tokens] (next-token targets, -100 ignored); weights float [tokens];
- *   loss_scale float [] (1 / Σ weights of the whole optimizer step); lora_scale float [] (alpha / r, or 0 to disable).
+ *   loss_scale float [] (1 / Σ weights of the whole optimizer step); lora_scale float [] (alpha / r, or 0 to disable);
+ *   with `dropout`: lora_dropout.<module> bool [batch, seq, in] and lora_dropout_scale float [].
  * Right padding needs no padding mask: with a causal mask real tokens never attend to later pads,
  * and pads carry no loss.
  */
@@ -84,6 +91,7 @@ export async function buildLlama(cfg: DecoderConfig, weights: SafetensorsModel, 
   const tokenWeights = g.input('weights', ['tokens']);
   const lossScale = g.input('loss_scale', []);
   const loraScale = g.input('lora_scale', []);
+  const dropoutScale = opts.dropout ? g.input('lora_dropout_scale', []) : undefined;
 
   const targets = new Set(opts.lora.targetModules);
   const adapters: AdapterParam[] = [];
@@ -101,7 +109,8 @@ export async function buildLlama(cfg: DecoderConfig, weights: SafetensorsModel, 
     const at = g.param(`${module}.lora_A`, [r, m.in], { trainable: true, data: a });
     const bt = g.param(`${module}.lora_B`, [m.out, r], { trainable: true, data: new Float32Array(m.out * r) });
     adapters.push({ module, in: m.in, out: m.out, a: at, b: bt });
-    return { a: at, b: bt, scale: loraScale };
+    const dropout = dropoutScale ? g.input(`lora_dropout.${module}`, ['batch', 'seq', m.in], 'bool').cast(g.dtype).mul(dropoutScale) : undefined;
+    return { a: at, b: bt, scale: loraScale, dropout };
   };
 
   const embed = await frozen('model.embed_tokens.weight', [cfg.vocabSize, H]);
@@ -193,4 +202,50 @@ export function loraScale(l: LoraSettings): number {
 /** The adapters' current values in writePeftAdapter's shape (copies). */
 export function adapterWeights(adapters: readonly AdapterParam[]): LoraWeights[] {
   return adapters.map((p) => ({ module: p.module, in: p.in, out: p.out, a: (p.a.data as Float32Array).slice(), b: (p.b.data as Float32Array).slice() }));
+}
+
+/** A fed tensor (as the trainer hands them to the program). */
+export interface MaskFeed {
+  data: Uint8Array | Float32Array;
+  shape: number[];
+}
+
+const keepAll = new Map<number, Uint8Array>();
+
+/**
+ * Feeds of the LoRA dropout inputs for one forward pass of `batch` × `seq` tokens. Training
+ * (`seed` given): each adapted module's input element is kept with probability 1 − p, drawn from
+ * a stream of its own (`subSeed(seed, module index)`), so a step's masks depend only on the seed
+ * the caller derives for that step and resumed runs repeat them; kept values are scaled by
+ * 1 / (1 − p). Evaluation and reference passes (`seed` undefined): every value kept, scale 1.
+ */
+export function loraDropoutFeeds(adapters: readonly AdapterParam[], batch: number, seq: number, p: number, seed?: number): Record<string, MaskFeed> {
+  const feeds: Record<string, MaskFeed> = {};
+  const train = seed !== undefined && p > 0;
+  feeds.lora_dropout_scale = { data: Float32Array.of(train ? 1 / (1 - p) : 1), shape: [] };
+  // Keep when a 16-bit draw is at or above p · 65536 (two draws per 32-bit number).
+  const cut = Math.round(p * 65536);
+  adapters.forEach((a, n) => {
+    const size = batch * seq * a.in;
+    let mask: Uint8Array;
+    if (!train) {
+      mask = keepAll.get(size) ?? new Uint8Array(size).fill(1);
+      if (keepAll.size < 64) keepAll.set(size, mask);
+    } else {
+      mask = new Uint8Array(size);
+      let s = subSeed(seed, n) >>> 0;
+      for (let i = 0; i < size; i += 2) {
+        // mulberry32, inlined: two 16-bit draws per step.
+        s = (s + 0x6d2b79f5) >>> 0;
+        let t = s;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        t = (t ^ (t >>> 14)) >>> 0;
+        mask[i] = (t & 0xffff) >= cut ? 1 : 0;
+        if (i + 1 < size) mask[i + 1] = t >>> 16 >= cut ? 1 : 0;
+      }
+    }
+    feeds[`lora_dropout.${a.module}`] = { data: mask, shape: [batch, seq, a.in] };
+  });
+  return feeds;
 }
