@@ -50,10 +50,10 @@ export function formatEvent(e: TrainEvent): string | null {
     case 'step': {
       const w = 24;
       const filled = Math.round((e.step / e.total_steps) * w);
-      return `[${'#'.repeat(filled)}${'.'.repeat(w - filled)}] step ${e.step}/${e.total_steps} loss ${e.loss.toFixed(4)} lr ${e.lr.toExponential(2)} |g| ${e.grad_norm.toFixed(3)} ${Math.round(e.tokens_per_s)} tok/s ETA ${fmtTime(e.eta_s)}`;
+      return `[${'#'.repeat(filled)}${'.'.repeat(w - filled)}] step ${e.step}/${e.total_steps} loss ${e.loss.toFixed(4)}${e['rewards/accuracies'] !== undefined ? ` acc ${e['rewards/accuracies'].toFixed(2)} margin ${(e['rewards/margins'] ?? 0).toFixed(3)}` : ''} lr ${e.lr.toExponential(2)} |g| ${e.grad_norm.toFixed(3)} ${Math.round(e.tokens_per_s)} tok/s ETA ${fmtTime(e.eta_s)}`;
     }
     case 'eval':
-      return `eval at step ${e.step}: loss ${e.eval_loss.toFixed(4)} (${e.tokens} tokens)`;
+      return `eval at step ${e.step}: loss ${e.eval_loss.toFixed(4)}${e['eval_rewards/accuracies'] !== undefined ? ` reward accuracy ${e['eval_rewards/accuracies'].toFixed(2)}` : ''} (${e.tokens} tokens)`;
     case 'checkpoint':
       return `checkpoint ${e.path}`;
     case 'done':

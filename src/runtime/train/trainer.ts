@@ -1,5 +1,5 @@
 /**
- * SFT with LoRA on the built-in engine: the training loop, the run folder and resume.
+ * SFT and DPO with LoRA on the built-in engine: the training loop, the run folder and resume.
  *
  * Run folder `<output_dir>/<run-id>/`:
  *   run.json        config snapshot, dataset SHA-256s, git commit, engine, status, pid, start/end, heartbeat
@@ -12,6 +12,11 @@
  * Determinism: the data order of epoch e is a Fisher–Yates shuffle seeded by (seed, e), the adapter
  * initialisation is seeded, and AdamW's state is saved, so a resumed run repeats the steps an
  * uninterrupted run takes (same losses, same adapter, bit for bit on the same machine).
+ *
+ * DPO (method: dpo): a micro-batch of P pairs is one forward of 2P sequences; the reference
+ * log-probabilities come from a forward-only run of the same graph on the same batch with the
+ * adapters disabled (lora_scale 0) just before the policy's forward/backward, so they are
+ * deterministic, need no cache to checkpoint, and carry no gradient. batch_size counts pairs.
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -24,7 +29,9 @@ import { readPeftAdapter, writePeftAdapter, type LoraAdapterConfig } from '../mo
 import { subSeed, uniform } from '../models/random';
 import { SafetensorsFile, SafetensorsModel, writeFileAtomic, writeSafetensors } from '../models/safetensors';
 import { Encoder, loadChatTokenizer, loadSftDataset, makeBatch, type Batch, type DataReport, type Example } from './data';
+import { addDpoHead, dpoFeeds, DpoStats, type DpoHead } from './dpo';
 import { adapterWeights, buildLlama, loraScale, ropeCosSin, type LlamaGraph } from './llamaModel';
+import { loadPreferenceDataset, makePreferenceBatch, type PreferenceBatch, type PreferencePair } from './preferenceData';
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
 
@@ -42,12 +49,25 @@ export interface StepMetrics {
   tokens: number;
   tokens_per_s: number;
   eval_loss?: number;
+  /** DPO: means over the step's pairs of β·(log πθ − log πref) of the chosen and rejected completions, their difference, and the share of pairs whose chosen reward is higher. */
+  'rewards/chosen'?: number;
+  'rewards/rejected'?: number;
+  'rewards/margins'?: number;
+  'rewards/accuracies'?: number;
+}
+
+/** DPO eval metrics (eval_loss is the mean DPO loss over the eval pairs). */
+export interface DpoEvalMetrics {
+  'eval_rewards/chosen'?: number;
+  'eval_rewards/rejected'?: number;
+  'eval_rewards/margins'?: number;
+  'eval_rewards/accuracies'?: number;
 }
 
 export type TrainEvent =
   | { event: 'start'; run: string; run_dir: string; total_steps: number; resumed_from?: number; model: string; datasets: { train: DataReport; eval?: DataReport }; trainable_parameters: number; warnings: string[] }
   | ({ event: 'step'; total_steps: number; elapsed_s: number; eta_s: number } & StepMetrics)
-  | { event: 'eval'; step: number; eval_loss: number; tokens: number }
+  | ({ event: 'eval'; step: number; eval_loss: number; tokens: number } & DpoEvalMetrics)
   | { event: 'checkpoint'; step: number; path: string }
   | { event: 'done'; status: RunStatus; run: string; run_dir: string; step: number; error?: string; adapter?: string };
 
@@ -152,7 +172,7 @@ export async function listCheckpoints(runDir: string): Promise<{ step: number; d
   return out.sort((a, b) => b.step - a.step);
 }
 
-/** Runs (or resumes) an SFT run. Never throws for training failures (status failed); throws TrainSetupError for setup problems. */
+/** Runs (or resumes) an SFT or DPO run. Never throws for training failures (status failed); throws TrainSetupError for setup problems. */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   let config = opts.config;
   let configDir = path.dirname(path.resolve(opts.configPath));
@@ -175,7 +195,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (await exists(path.join(runDir, 'run.json'))) throw new TrainSetupError(`${runDir} already holds a run: pass --resume ${runDir} to continue it`);
     runJson = {};
   }
-  if (config.method !== 'sft') throw new TrainSetupError(`method ${config.method} is not implemented by the built-in engine yet (sft only)`);
   const t = config.training;
 
   // Model, tokenizer and data.
@@ -190,24 +209,34 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } catch (e) {
     throw new TrainSetupError((e as Error).message);
   }
+  const dpo = config.method === 'dpo';
+  const beta = config.dpo?.beta ?? 0.1;
   let model: LlamaGraph;
-  let trainEx: Example[];
-  let evalEx: Example[] = [];
+  let head: DpoHead | undefined;
+  // Examples (SFT) or preference pairs (DPO).
+  let trainEx: (Example | PreferencePair)[];
+  let evalEx: (Example | PreferencePair)[] = [];
   let reports: { train: DataReport; eval?: DataReport };
   try {
     const enc = new Encoder(await loadChatTokenizer(modelDir));
     const dataOpts = { maxSeqLen: t.max_seq_len, truncation: t.truncation };
-    const tr = await loadSftDataset(path.resolve(configDir, config.datasets.train), enc, dataOpts);
+    const load = async (file: string) => {
+      if (!dpo) return loadSftDataset(file, enc, dataOpts);
+      const d = await loadPreferenceDataset(file, enc, dataOpts);
+      return { examples: d.pairs, report: d.report };
+    };
+    const tr = await load(path.resolve(configDir, config.datasets.train));
     reports = { train: tr.report };
     trainEx = tr.examples;
-    if (!trainEx.length) throw new TrainSetupError(`${config.datasets.train}: no record with trainable tokens (${tr.report.records} records; ${tr.report.noTrainable.length} without assistant tokens, ${tr.report.invalid.length} invalid, ${tr.report.dropped} dropped as longer than max_seq_len${tr.report.truncated ? `; ${tr.report.truncated} truncated to max_seq_len ${config.training.max_seq_len}, which can cut off every assistant turn: raise max_seq_len` : ''})`);
+    if (!trainEx.length) throw new TrainSetupError(`${config.datasets.train}: no ${dpo ? 'preference pair' : 'record'} with trainable tokens (${tr.report.records} records; ${tr.report.noTrainable.length} without ${dpo ? 'completion' : 'assistant'} tokens, ${tr.report.invalid.length} invalid, ${tr.report.dropped} dropped as longer than max_seq_len${tr.report.truncated ? `; ${tr.report.truncated} truncated to max_seq_len ${config.training.max_seq_len}, which can cut off every assistant turn: raise max_seq_len` : ''})`);
     if (config.datasets.eval) {
-      const ev = await loadSftDataset(path.resolve(configDir, config.datasets.eval), enc, dataOpts);
+      const ev = await load(path.resolve(configDir, config.datasets.eval));
       reports.eval = ev.report;
       evalEx = ev.examples;
     }
     if (cfg.slidingWindow !== null && t.max_seq_len > cfg.slidingWindow) throw new TrainSetupError(`max_seq_len ${t.max_seq_len} exceeds the model's sliding window (${cfg.slidingWindow}); sliding-window attention is not implemented: lower max_seq_len`);
     model = await buildLlama(cfg, weights, { lora: { r: config.adapter.r, alpha: config.adapter.alpha, targetModules: config.adapter.target_modules }, seed: config.training.seed });
+    if (dpo) head = addDpoHead(model, beta);
   } catch (e) {
     if (e instanceof TrainSetupError) throw e;
     throw new TrainSetupError((e as Error).message);
@@ -217,13 +246,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const total = totalSteps(t, trainEx.length);
   const params = model.adapters.flatMap((a) => [a.a, a.b]);
-  const program = compile(model.graph, { loss: model.loss, wrt: params, threads: opts.threads });
-  const evalProgram = evalEx.length ? compile(model.graph, { loss: model.loss, wrt: [], threads: opts.threads }) : undefined;
+  const program = head
+    ? compile(model.graph, { loss: head.loss, wrt: params, outputs: { chosen: head.chosenLogp, rejected: head.rejectedLogp }, threads: opts.threads })
+    : compile(model.graph, { loss: model.loss, wrt: params, threads: opts.threads });
+  // DPO: sequence log-probabilities only (reference with lora_scale 0; evaluation with the adapters).
+  const logpProgram = head ? compile(model.graph, { outputs: { chosen: head.chosenLogp, rejected: head.rejectedLogp }, threads: opts.threads }) : undefined;
+  const evalProgram = evalEx.length && !head ? compile(model.graph, { loss: model.loss, wrt: [], threads: opts.threads }) : undefined;
   const opt = new AdamW({ lr: t.lr, weightDecay: t.weight_decay });
   const scale = loraScale(model.lora);
   const adapterConfig: LoraAdapterConfig = { r: config.adapter.r, alpha: config.adapter.alpha, dropout: config.adapter.dropout, targetModules: [...config.adapter.target_modules], baseModel: config.base_model };
   const ropeCache = new Map<number, { cos: Float32Array; sin: Float32Array }>();
-  const feeds = (b: Batch, lossScale: number): Record<string, HostTensor> => {
+  const feeds = (b: Batch, lossScale: number, lora = scale): Record<string, HostTensor> => {
     let r = ropeCache.get(b.seq);
     if (!r) ropeCache.set(b.seq, (r = ropeCosSin(cfg, b.seq)));
     return {
@@ -234,8 +267,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       labels: { data: b.labels, shape: [b.labels.length] },
       weights: { data: b.weights, shape: [b.weights.length] },
       loss_scale: { data: Float32Array.of(lossScale), shape: [] },
-      lora_scale: { data: Float32Array.of(scale), shape: [] },
+      lora_scale: { data: Float32Array.of(lora), shape: [] },
     };
+  };
+  const logps = async (b: PreferenceBatch, lora: number): Promise<{ chosen: Float32Array; rejected: Float32Array }> => {
+    const r = await logpProgram!.run({ ...feeds(b, 1, lora), ...dpoFeeds(b) });
+    return { chosen: r.outputs.chosen.data as Float32Array, rejected: r.outputs.rejected.data as Float32Array };
   };
 
   // State (fresh or from the checkpoint).
@@ -306,7 +343,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   emit({ event: 'start', run: path.basename(runDir), run_dir: runDir, total_steps: total, ...(resumeFrom ? { resumed_from: resumeFrom.step } : {}), model: modelDir, datasets: reports, trainable_parameters: params.reduce((n, p) => n + (p.data as Float32Array).length, 0), warnings });
 
   let order = epochOrder(trainEx.length, t.seed, epoch);
-  const nextMicro = (): Example[] => {
+  const nextMicro = (): (Example | PreferencePair)[] => {
     if (cursor >= trainEx.length) {
       epoch++;
       cursor = 0;
@@ -345,13 +382,29 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     emit({ event: 'checkpoint', step, path: final });
   };
 
+  const evaluateDpo = async (): Promise<void> => {
+    const stats = new DpoStats(beta);
+    let tokens = 0;
+    for (let i = 0; i < evalEx.length; i += t.batch_size) {
+      const b = makePreferenceBatch(evalEx.slice(i, i + t.batch_size) as PreferencePair[], t.max_seq_len);
+      const ref = await logps(b, 0);
+      stats.add(await logps(b, scale), ref);
+      tokens += b.tokens;
+    }
+    const evalLoss = stats.loss / Math.max(stats.pairs, 1);
+    const em = Object.fromEntries(Object.entries(stats.metrics()).map(([k, v]) => [`eval_${k}`, v])) as DpoEvalMetrics;
+    await fs.appendFile(metricsFile, JSON.stringify({ step, epoch: epoch + cursor / trainEx.length, eval_loss: evalLoss, ...em, eval_tokens: tokens }) + '\n');
+    emit({ event: 'eval', step, eval_loss: evalLoss, tokens, ...em });
+  };
+
   const evaluate = async (): Promise<void> => {
+    if (head && evalEx.length) return evaluateDpo();
     if (!evalProgram) return;
     let sum = 0;
     let wsum = 0;
     let tokens = 0;
     for (let i = 0; i < evalEx.length; i += t.batch_size) {
-      const b = makeBatch(evalEx.slice(i, i + t.batch_size), t.max_seq_len);
+      const b = makeBatch(evalEx.slice(i, i + t.batch_size) as Example[], t.max_seq_len);
       const r = await evalProgram.run(feeds(b, 1));
       sum += r.loss!;
       wsum += b.weightSum;
@@ -375,15 +428,25 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       const ts = performance.now();
       const micro: Batch[] = [];
-      for (let k = 0; k < t.grad_accum; k++) micro.push(makeBatch(nextMicro(), t.max_seq_len));
-      const wsum = micro.reduce((n, b) => n + b.weightSum, 0);
+      for (let k = 0; k < t.grad_accum; k++) {
+        const items = nextMicro();
+        micro.push(head ? makePreferenceBatch(items as PreferencePair[], t.max_seq_len) : makeBatch(items as Example[], t.max_seq_len));
+      }
+      // The loss is a mean over the step's loss tokens (SFT, weighted) or pairs (DPO).
+      const denom = head ? micro.reduce((n, b) => n + (b as PreferenceBatch).pairs, 0) : micro.reduce((n, b) => n + b.weightSum, 0);
+      const stats = head ? new DpoStats(beta) : undefined;
       const grads = new Map<string, Float32Array | Float64Array>();
       let loss = 0;
       let tokens = 0;
       for (const b of micro) {
         let r;
         try {
-          r = await program.run(feeds(b, 1 / wsum));
+          if (head) {
+            const pb = b as PreferenceBatch;
+            const ref = await logps(pb, 0);
+            r = await program.run({ ...feeds(pb, 1 / denom), ...dpoFeeds(pb, ref) });
+            stats!.add({ chosen: r.outputs.chosen.data as Float32Array, rejected: r.outputs.rejected.data as Float32Array }, ref);
+          } else r = await program.run(feeds(b, 1 / denom));
         } catch (e) {
           if (e instanceof NonFiniteError) throw new Error(`loss or gradients are not finite at step ${step + 1} (${e.message}); the last good checkpoint is kept`, { cause: e });
           throw e;
@@ -402,7 +465,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       step++;
       losses.push(loss);
       const dt = (performance.now() - ts) / 1000;
-      const m: StepMetrics = { step, epoch: epoch + cursor / trainEx.length, loss, lr, grad_norm: gradNorm, tokens, tokens_per_s: tokens / dt };
+      const m: StepMetrics = { step, epoch: epoch + cursor / trainEx.length, loss, lr, grad_norm: gradNorm, tokens, tokens_per_s: tokens / dt, ...stats?.metrics() };
       await fs.appendFile(metricsFile, JSON.stringify(m) + '\n');
       const elapsed = (performance.now() - t0) / 1000;
       emit({ event: 'step', ...m, total_steps: total, elapsed_s: elapsed, eta_s: (elapsed / (step - startStep)) * (total - step) });
@@ -426,6 +489,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } finally {
     await program.dispose();
     await evalProgram?.dispose();
+    await logpProgram?.dispose();
   }
   await writeRun({ status, step, ended_at: now(), ...(error ? { error } : {}) });
   emit({ event: 'done', status, run: path.basename(runDir), run_dir: runDir, step, ...(error ? { error } : {}), ...(status !== 'failed' ? { adapter: path.join(runDir, 'adapter') } : {}) });
