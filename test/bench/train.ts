@@ -16,13 +16,15 @@ import { expectedTensors, parseHfConfig, readHfConfig } from '../../src/runtime/
 import { fillNormal, subSeed, uniform } from '../../src/runtime/models/random';
 import { SafetensorsModel, writeSafetensors } from '../../src/runtime/models/safetensors';
 import { makeBatch, type Example } from '../../src/runtime/train/data';
-import { buildLlama, loraScale, ropeCosSin } from '../../src/runtime/train/llamaModel';
+import { buildLlama, loraDropoutFeeds, loraScale, ropeCosSin } from '../../src/runtime/train/llamaModel';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const THREADS = Number(args.threads ?? cpus().length);
 const STEPS = Number(args.steps ?? 4);
 const BATCH = Number(args.batch ?? 1);
 const SEQ = 256;
+/** LoRA dropout of the default training config (adapter.dropout 0.05); --dropout=0 to leave it out. */
+const DROPOUT = Number(args.dropout ?? 0.05);
 
 const config = {
   architectures: ['LlamaForCausalLM'],
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const st = await SafetensorsModel.open(dir);
   const lora = { r: 8, alpha: 16, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] };
-  const m = await buildLlama(cfg, st, { lora, seed: 0 });
+  const m = await buildLlama(cfg, st, { lora, seed: 0, dropout: DROPOUT > 0 });
   await st.close();
   const tBuild = performance.now() - t0;
   const params = m.adapters.flatMap((a) => [a.a, a.b]);
@@ -115,14 +117,15 @@ async function main(): Promise<void> {
     lora_scale: { data: Float32Array.of(loraScale(lora)), shape: [] },
   };
   const t1 = performance.now();
-  await program.session(program.bind(feeds));
+  await program.session(program.bind(DROPOUT > 0 ? { ...feeds, ...loraDropoutFeeds(m.adapters, BATCH, SEQ, DROPOUT) } : feeds));
   const tSession = performance.now() - t1;
   const times: number[] = [];
   const ortTimes: number[] = [];
   let loss = 0;
   for (let s = 0; s <= STEPS; s++) {
     const ts = performance.now();
-    const r = await program.run(feeds);
+    // LoRA dropout as the trainer feeds it: fresh masks every step, drawn inside the timed step.
+    const r = await program.run(DROPOUT > 0 ? { ...feeds, ...loraDropoutFeeds(m.adapters, BATCH, SEQ, DROPOUT, s) } : feeds);
     opt.step(
       params.map((p) => [p.name, p.data as Float32Array] as const),
       r.grads,
@@ -157,6 +160,7 @@ async function main(): Promise<void> {
     JSON.stringify(
       {
         threads: THREADS,
+        lora_dropout: DROPOUT,
         batch: BATCH,
         seq: SEQ,
         steps: STEPS,

@@ -106,6 +106,21 @@ describe('train: SFT loop, run folder and resume (tiny Llama)', function () {
     assert.deepEqual(events.filter((e) => e !== 'step'), ['start', 'checkpoint', 'checkpoint', 'eval', 'done']);
   });
 
+  it('LoRA dropout is trained (the resume test above runs with the default 0.05): same first loss as without (B starts at 0), different updates', async () => {
+    const training = '  max_steps: 3\n  batch_size: 2\n  lr: 0.01\n  max_seq_len: 256\n  save_every: 100\n';
+    const run = async (dropout: number) => {
+      const { path, config: c } = config(dir, model, training);
+      const warnings: string[] = [];
+      const r = await train({ config: { ...c, adapter: { ...c.adapter, dropout } }, configPath: path, runId: `dropout-${dropout}`, threads: 1, onEvent: (e) => e.event === 'start' && warnings.push(...e.warnings) });
+      assert.equal(r.status, 'completed', r.error);
+      assert.ok(!warnings.some((w) => /dropout/.test(w)), warnings.join('; '));
+      return r.losses;
+    };
+    const [none, some] = [await run(0), await run(0.3)];
+    assert.equal(some[0], none[0]);
+    assert.notEqual(some[2], none[2]);
+  });
+
   it('NaN loss stops the run as failed, naming the step (no checkpoint is written from the bad step)', async () => {
     const { path, config: c } = config(dir, model, '  max_steps: 4\n  batch_size: 2\n  lr: 1\n  max_grad_norm: 0\n  max_seq_len: 256\n  save_every: 1\n');
     // lr 1 without clipping on a model whose final norm is huge diverges to Inf/NaN.

@@ -10,8 +10,12 @@ export interface Lora {
   a: Tensor;
   b: Tensor;
   scale: Operand;
-  /** Dropout of the adapter's input (PEFT's lora_dropout): multiplies x before A — the kept-mask already divided by the keep probability. */
-  dropout?: Tensor;
+  /**
+   * Dropout of the adapter's input (PEFT's lora_dropout): x where `keep` (bool, x's shape) else 0,
+   * kept values scaled by `scale` (1 / (1 − p)). The scale is applied to the rank-r activations
+   * (equal, as A is linear), and the backward keeps only the bool mask, not a float copy.
+   */
+  dropout?: { keep: Tensor; scale: Operand };
 }
 
 /** x Wᵀ (+ bias) (+ LoRA), with W [out, in] as Hugging Face stores it. */
@@ -20,8 +24,9 @@ export function linear(x: Tensor, weight: Tensor, opts: { bias?: Tensor; lora?: 
   if (opts.bias) y = y.add(opts.bias);
   if (opts.lora) {
     // Scale the rank-r activations, not the output: r ≪ out.
-    const xl = opts.lora.dropout ? x.mul(opts.lora.dropout) : x;
-    y = y.add(xl.matmul(opts.lora.a.t()).mul(opts.lora.scale).matmul(opts.lora.b.t()));
+    const d = opts.lora.dropout;
+    const xa = d ? x.graph.where(d.keep, x, 0).matmul(opts.lora.a.t()).mul(d.scale) : x.matmul(opts.lora.a.t());
+    y = y.add(xa.mul(opts.lora.scale).matmul(opts.lora.b.t()));
   }
   return y;
 }

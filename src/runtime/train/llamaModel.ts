@@ -109,7 +109,7 @@ export async function buildLlama(cfg: DecoderConfig, weights: SafetensorsModel, 
     const at = g.param(`${module}.lora_A`, [r, m.in], { trainable: true, data: a });
     const bt = g.param(`${module}.lora_B`, [m.out, r], { trainable: true, data: new Float32Array(m.out * r) });
     adapters.push({ module, in: m.in, out: m.out, a: at, b: bt });
-    const dropout = dropoutScale ? g.input(`lora_dropout.${module}`, ['batch', 'seq', m.in], 'bool').cast(g.dtype).mul(dropoutScale) : undefined;
+    const dropout = dropoutScale ? { keep: g.input(`lora_dropout.${module}`, ['batch', 'seq', m.in], 'bool'), scale: dropoutScale } : undefined;
     return { a: at, b: bt, scale: loraScale, dropout };
   };
 

@@ -30,7 +30,7 @@ import { subSeed, uniform } from '../models/random';
 import { SafetensorsFile, SafetensorsModel, writeFileAtomic, writeSafetensors } from '../models/safetensors';
 import { Encoder, loadChatTokenizer, loadSftDataset, makeBatch, type Batch, type DataReport, type Example } from './data';
 import { addDpoHead, dpoFeeds, DpoStats, type DpoHead } from './dpo';
-import { adapterWeights, buildLlama, loraScale, ropeCosSin, type LlamaGraph } from './llamaModel';
+import { adapterWeights, buildLlama, loraDropoutFeeds, loraScale, ropeCosSin, type LlamaGraph } from './llamaModel';
 import { loadPreferenceDataset, makePreferenceBatch, type PreferenceBatch, type PreferencePair } from './preferenceData';
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
@@ -235,7 +235,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       evalEx = ev.examples;
     }
     if (cfg.slidingWindow !== null && t.max_seq_len > cfg.slidingWindow) throw new TrainSetupError(`max_seq_len ${t.max_seq_len} exceeds the model's sliding window (${cfg.slidingWindow}); sliding-window attention is not implemented: lower max_seq_len`);
-    model = await buildLlama(cfg, weights, { lora: { r: config.adapter.r, alpha: config.adapter.alpha, targetModules: config.adapter.target_modules }, seed: config.training.seed });
+    model = await buildLlama(cfg, weights, { lora: { r: config.adapter.r, alpha: config.adapter.alpha, targetModules: config.adapter.target_modules }, seed: config.training.seed, dropout: config.adapter.dropout > 0 });
     if (dpo) head = addDpoHead(model, beta);
   } catch (e) {
     if (e instanceof TrainSetupError) throw e;
@@ -256,10 +256,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const scale = loraScale(model.lora);
   const adapterConfig: LoraAdapterConfig = { r: config.adapter.r, alpha: config.adapter.alpha, dropout: config.adapter.dropout, targetModules: [...config.adapter.target_modules], baseModel: config.base_model };
   const ropeCache = new Map<number, { cos: Float32Array; sin: Float32Array }>();
-  const feeds = (b: Batch, lossScale: number, lora = scale): Record<string, HostTensor> => {
+  const dropout = config.adapter.dropout;
+  /**
+   * Feeds of one forward. `dropoutSeed`: a training pass (LoRA dropout masks drawn from it); without
+   * it (evaluation, the DPO reference) every adapter input is kept.
+   */
+  const feeds = (b: Batch, lossScale: number, lora = scale, dropoutSeed?: number): Record<string, HostTensor> => {
     let r = ropeCache.get(b.seq);
     if (!r) ropeCache.set(b.seq, (r = ropeCosSin(cfg, b.seq)));
     return {
+      ...(dropout > 0 ? loraDropoutFeeds(model.adapters, b.batch, b.seq, dropout, dropoutSeed) : {}),
       input_ids: { data: b.inputIds, shape: [b.batch, b.seq] },
       cos: { data: r.cos, shape: [b.seq, cfg.headDim] },
       sin: { data: r.sin, shape: [b.seq, cfg.headDim] },
@@ -313,7 +319,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 
   const warnings: string[] = [];
-  if (config.adapter.dropout > 0) warnings.push(`adapter.dropout ${config.adapter.dropout} is not applied by the built-in engine yet (trained as 0; written to adapter_config.json as configured)`);
   const startedAt = (runJson.started_at as string | undefined) ?? now();
   runJson = {
     id: path.basename(runDir),
@@ -438,15 +443,18 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const grads = new Map<string, Float32Array | Float64Array>();
       let loss = 0;
       let tokens = 0;
-      for (const b of micro) {
+      for (let k = 0; k < micro.length; k++) {
+        const b = micro[k];
+        // LoRA dropout masks of this micro-batch: a function of the seed, the step and k only, so a resumed run draws the same.
+        const dropoutSeed = subSeed(subSeed(t.seed, 0x0d70), step * t.grad_accum + k);
         let r;
         try {
           if (head) {
             const pb = b as PreferenceBatch;
             const ref = await logps(pb, 0);
-            r = await program.run({ ...feeds(pb, 1 / denom), ...dpoFeeds(pb, ref) });
+            r = await program.run({ ...feeds(pb, 1 / denom, scale, dropoutSeed), ...dpoFeeds(pb, ref) });
             stats!.add({ chosen: r.outputs.chosen.data as Float32Array, rejected: r.outputs.rejected.data as Float32Array }, ref);
-          } else r = await program.run(feeds(b, 1 / denom));
+          } else r = await program.run(feeds(b, 1 / denom, scale, dropoutSeed));
         } catch (e) {
           if (e instanceof NonFiniteError) throw new Error(`loss or gradients are not finite at step ${step + 1} (${e.message}); the last good checkpoint is kept`, { cause: e });
           throw e;
