@@ -1,5 +1,5 @@
 // DPO on the built-in engine (tiny random Llama, real Llama 3 tokenizer): preference data loading
-// (completion-only loss positions, truncation counts), bit-identical resume, and a clear error for a
+// (completion-only loss positions, TRL's keep-end truncation of the prompt, truncation counts), bit-identical resume, and a clear error for a
 // non-preference dataset. Learning: test/integration/trainDpoLearning.integration.test.ts.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,9 +81,97 @@ describe('train: DPO (tiny Llama)', function () {
     }
     assert.equal(mapped, [pairs[0], pairs[1]].reduce((s, p) => s + p.chosen.weights.filter((w, k) => k > 0 && w).length + p.rejected.weights.filter((w, k) => k > 0 && w).length, 0));
     const cut = await loadPreferenceDataset(data, enc, { maxSeqLen: 10, truncation: 'truncate' });
-    assert.ok(cut.report.truncated >= 3 && cut.report.noTrainable.length >= 3, JSON.stringify(cut.report));
+    // The three conversations are longer than 10 tokens: their prompts are cut from the left, the completions stay whole.
+    assert.deepEqual([cut.report.truncated, cut.report.examples, cut.report.noTrainable.length], [3, 5, 0], JSON.stringify(cut.report));
+    for (const p of cut.pairs.slice(0, 3)) {
+      assert.equal(trained(p.chosen), 'hi!<|eot_id|>');
+      assert.equal(trained(p.rejected), 'go away<|eot_id|>');
+      assert.equal(p.chosen.ids[0], 128000);
+      assert.equal(Math.max(p.chosen.ids.length, p.rejected.ids.length), 10);
+    }
     const drop = await loadPreferenceDataset(data, enc, { maxSeqLen: 10, truncation: 'drop' });
     assert.ok(drop.report.dropped >= 3 && drop.report.dropped + drop.report.examples === 5, JSON.stringify(drop.report));
+  });
+
+  it('truncation keeps the completion: the prompt is cut from the left (BOS kept), by the same amount on both sides', async () => {
+    const enc = new Encoder(await loadChatTokenizer(model));
+    const text = (ids: ArrayLike<number>) => (enc.tok as unknown as { decode(ids: number[]): string }).decode(Array.from(ids));
+    const BOS = 128000; // <|begin_of_text|>, rendered first by the Llama 3 template
+    const data = join(dir, 'long.jsonl');
+    const system = Array.from({ length: 60 }, (_, k) => `rule ${k}: be precise.`).join(' ');
+    const long = (a: string) => [{ role: 'system', content: system }, { role: 'user', content: 'hello there' }, { role: 'assistant', content: a }];
+    const huge = Array.from({ length: 80 }, (_, k) => `word${k}`).join(' ');
+    writeFileSync(
+      data,
+      [
+        { chosen: long('hi!'), rejected: long('go away, I am busy right now') },
+        { prompt: `${system} Q: 2+2?`, chosen: ' 4', rejected: ' five, I think' },
+        { prompt: 'Q: 2+2?', chosen: ' 4', rejected: ' 5' },
+        { prompt: [{ role: 'user', content: 'hello there' }], chosen: [{ role: 'assistant', content: huge }], rejected: [{ role: 'assistant', content: 'no' }] },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
+    const full = await loadPreferenceDataset(data, enc, { maxSeqLen: 4096, truncation: 'truncate' });
+    assert.equal(full.pairs.length, 4);
+    const L = 64;
+    const { pairs, report } = await loadPreferenceDataset(data, enc, { maxSeqLen: L, truncation: 'truncate' });
+    // Pairs 1, 2 and 4 are longer than 64 tokens; pair 3 is not touched. Every pair keeps completion tokens.
+    assert.equal(full.pairs[2].chosen.ids.length < L && full.pairs[2].rejected.ids.length < L, true);
+    assert.deepEqual([report.records, report.examples, report.truncated, report.dropped, report.noTrainable.length], [4, 4, 3, 0, 0]);
+    const trained = (e: { ids: Int32Array; weights: Float32Array }) => text(e.ids.filter((_, k) => e.weights[k] !== 0));
+    const start = (e: { weights: Float32Array }) => e.weights.indexOf(1);
+    const prompt = (e: { ids: Int32Array; weights: Float32Array }) => Array.from(e.ids.slice(0, start(e)));
+    for (const k of [0, 1]) {
+      const [p, f] = [pairs[k], full.pairs[k]];
+      // The completions are intact; the longer side fills max_seq_len exactly.
+      assert.equal(trained(p.chosen), trained(f.chosen));
+      assert.equal(trained(p.rejected), trained(f.rejected));
+      assert.equal(Math.max(p.chosen.ids.length, p.rejected.ids.length), L);
+      // Chosen and rejected share the prompt tokens: the BOS if the prompt starts with one, then the
+      // last tokens of the full prompt (this tokenizer adds no BOS to plain text: pair 2 has none).
+      assert.deepEqual(prompt(p.chosen), prompt(p.rejected));
+      const kept = prompt(p.chosen);
+      const whole = prompt(f.chosen);
+      const bos = k === 0 ? 1 : 0;
+      assert.equal(whole[0] === BOS, k === 0);
+      assert.equal(kept[0] === BOS, k === 0);
+      assert.ok(kept.length < whole.length);
+      assert.deepEqual(kept.slice(bos), whole.slice(whole.length - kept.length + bos));
+      // Both sides lost the same number of prompt tokens.
+      assert.equal(f.chosen.ids.length - p.chosen.ids.length, f.rejected.ids.length - p.rejected.ids.length);
+    }
+    assert.match(text(prompt(pairs[0].chosen)), /^<\|begin_of_text\|>.*rule 5\d: be precise\..*hello there<\|eot_id\|><\|start_header_id\|>assistant<\|end_header_id\|>\n\n$/s);
+    assert.equal(trained(pairs[0].chosen), 'hi!<|eot_id|>');
+    assert.deepEqual(Array.from(pairs[2].chosen.ids), Array.from(full.pairs[2].chosen.ids));
+    // A completion longer than max_seq_len on its own: the prompt shrinks to the BOS, the completion is cut from the right.
+    const [p3, f3] = [pairs[3], full.pairs[3]];
+    assert.deepEqual(prompt(p3.chosen), [BOS]);
+    assert.deepEqual(prompt(p3.rejected), [BOS]);
+    assert.equal(p3.chosen.ids.length, L);
+    assert.deepEqual(Array.from(p3.chosen.ids.slice(1)), Array.from(f3.chosen.ids.slice(start(f3.chosen), start(f3.chosen) + L - 1)));
+    assert.equal(trained(p3.rejected), 'no<|eot_id|>');
+    // drop is unchanged: the three long pairs are left out.
+    const drop = await loadPreferenceDataset(data, enc, { maxSeqLen: L, truncation: 'drop' });
+    assert.deepEqual([drop.report.dropped, drop.report.examples, drop.report.truncated], [3, 1, 0]);
+  });
+
+  it('example preferences at max_seq_len 200: all 28 pairs keep their completions (15 did when the end was cut)', async () => {
+    const enc = new Encoder(await loadChatTokenizer(model));
+    const L = 200;
+    const full = await loadPreferenceDataset(PREFS, enc, { maxSeqLen: 4096, truncation: 'truncate' });
+    assert.equal(full.pairs.length, 28);
+    // The former truncation, the first max_seq_len tokens of each side: the long system prompt leaves
+    // 13 pairs without a completion token on one side at least.
+    const head = (e: { weights: Float32Array }) => e.weights.slice(0, L).some((w, k) => k > 0 && w !== 0);
+    assert.equal(full.pairs.filter((p) => head(p.chosen) && head(p.rejected)).length, 15);
+    const { pairs, report } = await loadPreferenceDataset(PREFS, enc, { maxSeqLen: L, truncation: 'truncate' });
+    const longer = full.pairs.filter((p) => Math.max(p.chosen.ids.length, p.rejected.ids.length) > L).length;
+    assert.deepEqual([report.examples, report.noTrainable.length, report.truncated, longer], [28, 0, 26, 26]);
+    // Every completion is shorter than 200 tokens: no completion token is lost, only prompt tokens.
+    assert.equal(report.trainableTokens, full.report.trainableTokens);
+    assert.equal(report.maxLength, L);
+    for (const p of pairs) assert.equal(p.chosen.ids[0], 128000);
   });
 
   it('resume is bit-identical for DPO (straight = stop at 2 + resume)', async () => {

@@ -85,10 +85,54 @@ export function encodeSide(enc: Encoder, prompt: Part, completion: Part, tools?:
 
 const trainable = (w: readonly number[]): number => w.reduce((n, x, k) => n + (k > 0 && x !== 0 ? 1 : 0), 0);
 
+/** The tokenizer's BOS id, if it has one (transformers.js tokenizers expose `bos_token_id`). */
+function bosId(enc: Encoder): number | undefined {
+  const id = (enc.tok as { bos_token_id?: number | null }).bos_token_id;
+  return typeof id === 'number' ? id : undefined;
+}
+
+/**
+ * Fits a pair into `maxSeqLen` tokens the way TRL's DPOTrainer does by default (truncation_mode
+ * "keep_end" for the prompt): the prompt is cut from the left first, keeping its last tokens (the
+ * part right before the completion), by the amount the longer side needs, so chosen and rejected
+ * keep the same prompt tokens; only if a completion alone is still too long is it cut from the right.
+ * The prompt is the tokens both sides share before their first trained token.
+ *
+ * A BOS token at position 0 (Llama 3's templates render `<|begin_of_text|>` first; plain-text prompts
+ * start with it where the tokenizer adds it with add_special_tokens) is kept, where a plain left cut
+ * (TRL's `prompt_input_ids[-max_prompt_length:]`) would drop it: the model only ever saw sequences
+ * that start with it, and without it a mid-sentence token takes the place where the attention-sink
+ * BOS always stood. At least one prompt token is kept (the BOS, or else the prompt's last token), so
+ * the first completion token is still predicted. Sides are edited in place; returns whether anything
+ * was cut.
+ */
+export function truncatePair(c: { ids: number[]; weights: number[] }, r: { ids: number[]; weights: number[] }, maxSeqLen: number, bos?: number): boolean {
+  const longest = Math.max(c.ids.length, r.ids.length);
+  if (longest <= maxSeqLen) return false;
+  const first = (w: readonly number[]) => {
+    const k = w.findIndex((x) => x !== 0);
+    return k < 0 ? w.length : k;
+  };
+  let prompt = 0;
+  const limit = Math.min(first(c.weights), first(r.weights));
+  while (prompt < limit && c.ids[prompt] === r.ids[prompt]) prompt++;
+  const keepBos = bos !== undefined && prompt > 0 && c.ids[0] === bos ? 1 : 0;
+  const cut = Math.min(longest - maxSeqLen, Math.max(0, prompt - 1));
+  for (const s of [c, r]) {
+    s.ids.splice(keepBos, cut);
+    s.weights.splice(keepBos, cut);
+    if (s.ids.length > maxSeqLen) {
+      s.ids.length = maxSeqLen;
+      s.weights.length = maxSeqLen;
+    }
+  }
+  return true;
+}
+
 /**
  * Reads and tokenizes a JSONL preference dataset. Never silent: pairs longer than max_seq_len are
- * truncated or dropped (counted), pairs with no completion token on either side and invalid records
- * are listed. A record of a non-preference format is an error naming the file, line and expected formats.
+ * truncated (the prompt from the left first, see truncatePair) or dropped (counted), pairs with no
+ * completion token on either side and invalid records are listed. A record of a non-preference format is an error naming the file, line and expected formats.
  */
 export async function loadPreferenceDataset(file: string, enc: Encoder, opts: { maxSeqLen: number; truncation: 'truncate' | 'drop' }): Promise<{ pairs: PreferencePair[]; report: DataReport }> {
   let buf: Buffer;
@@ -100,6 +144,7 @@ export async function loadPreferenceDataset(file: string, enc: Encoder, opts: { 
   const report: DataReport = { file, sha256: createHash('sha256').update(buf).digest('hex'), format: '', records: 0, examples: 0, truncated: 0, dropped: 0, noTrainable: [], invalid: [], tokens: 0, trainableTokens: 0, maxLength: 0 };
   const pairs: PreferencePair[] = [];
   const formats = new Map<string, number>();
+  const bos = bosId(enc);
   const lines = buf.toString('utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i].trim();
@@ -133,11 +178,7 @@ export async function loadPreferenceDataset(file: string, enc: Encoder, opts: { 
         continue;
       }
       report.truncated++;
-      for (const s of [c, r]) {
-        if (s.ids.length <= opts.maxSeqLen) continue;
-        s.ids.length = opts.maxSeqLen;
-        s.weights.length = opts.maxSeqLen;
-      }
+      truncatePair(c, r, opts.maxSeqLen, bos);
     }
     const tc = trainable(c.weights);
     const tr = trainable(r.weights);
