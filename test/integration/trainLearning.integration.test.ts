@@ -13,9 +13,10 @@
 //    base model's, the adapter starting as a no-op). A smaller norm scale and a wider model learn the
 //    whole set better (×16 at hidden 64 stalls near ln(128256) ≈ 11.8); the 8-record fit needs ×20 to
 //    get the frozen random head's margin below 0.05.
-// Measured here (2 shared cores, 2 min 18 s in all): 8 records 23.57 → 2.29 (step 50) → 0.016 (100)
-// → 0.008 (200) in 56.6 s, 8/8 replies reproduced by greedy decoding (7.2 s for merge, export and
-// decoding); whole set 14.50 (step 1) → 5.75 (mean of steps 191–200), a 60.4% fall, in 69.5 s.
+// Measured here (2 shared cores): 8 records 23.68 → 2.41 (step 50) → 0.021 (100) → 0.009 (200) in
+// 81 s, 8/8 replies reproduced by greedy decoding (6.6 s for merge, export and decoding); whole set
+// 14.36 (step 1) → 6.13 (mean of steps 191–200), a 57.3% fall, in 67 s. (The Llama 3 template does
+// not render tool calls, so the turns of train.jsonl that call tools carry no loss: see data.ts.)
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

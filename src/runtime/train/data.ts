@@ -71,6 +71,13 @@ export interface DataReport {
   tokens: number;
   trainableTokens: number;
   maxLength: number;
+  /**
+   * Assistant turns with tool calls that the chat template does not render (the turn would train
+   * as an empty reply: the model would learn to stop where it should call a tool): left out of the loss.
+   */
+  toolCallTurnsUntrained?: number;
+  /** Records whose `tools` declarations the chat template does not render (trained without them). */
+  toolsNotRendered?: number;
 }
 
 const endMarkers = ['<|im_end|>', '<|eot_id|>', '<|end_of_text|>', '<end_of_turn>', '<|end|>', '<|endoftext|>', '</s>', '<｜end▁of▁sentence｜>', '<|return|>'];
@@ -96,8 +103,16 @@ function templateMessage(m: unknown): Record<string, unknown> {
   return out;
 }
 
+const PROBE_CALL = 'llmops_probe_call_7f3a';
+const PROBE_TOOL = 'llmops_probe_tool_7f3a';
+
+const hasToolCalls = (m: unknown): boolean => isObj(m) && m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0;
+
 export class Encoder {
   private readonly markers: string[];
+  private support: { toolCalls: boolean; tools: boolean } | undefined;
+  /** Counts of what the template left out, over every record encoded so far (see DataReport). */
+  readonly left = { toolCallTurns: 0, toolsRecords: 0 };
   constructor(readonly tok: ChatTokenizer) {
     const tpl = typeof tok.chat_template === 'string' ? tok.chat_template : JSON.stringify(tok.chat_template ?? '');
     this.markers = [...new Set([...(tok.eos_token ? [tok.eos_token] : []), ...endMarkers])].filter((m) => tpl.includes(m) || m === tok.eos_token);
@@ -113,16 +128,48 @@ export class Encoder {
     return text ? this.tok.encode(text, { add_special_tokens: special }) : [];
   }
 
+  /**
+   * Whether the chat template renders assistant tool calls and tool declarations, found once by
+   * rendering a probe conversation (some templates, e.g. Llama 3's, drop both without a word).
+   */
+  templateSupport(): { toolCalls: boolean; tools: boolean } {
+    if (!this.support) {
+      const call = { id: 'call_0', type: 'function', function: { name: PROBE_CALL, arguments: { q: 1 } } };
+      const messages = [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: '', tool_calls: [call] },
+        { role: 'tool', tool_call_id: 'call_0', content: 'ok' },
+        { role: 'assistant', content: 'done' },
+      ];
+      const tools = [{ type: 'function', function: { name: PROBE_TOOL, description: 'probe', parameters: { type: 'object', properties: { q: { type: 'number' } } } } }];
+      let text = '';
+      try {
+        text = this.render(messages, tools, false);
+      } catch {
+        // A template that rejects the shape rejects such records too: they are counted as invalid.
+      }
+      this.support = { toolCalls: text.includes(PROBE_CALL), tools: text.includes(PROBE_TOOL) };
+    }
+    return this.support;
+  }
+
   /** A conversation: loss on assistant turns (weight ≠ 0), scaled by a numeric `weight` if given. */
   chat(raw: unknown[], tools?: unknown[]): { ids: number[]; weights: number[] } {
     if (!this.tok.chat_template) throw new TrainDataError('the tokenizer has no chat template (tokenizer_config.json chat_template): use prompt/completion or text records');
+    const support = raw.some(hasToolCalls) || tools?.length ? this.templateSupport() : { toolCalls: true, tools: true };
+    if (tools?.length && !support.tools) this.left.toolsRecords++;
     const msgs = raw.map(templateMessage);
     const full = this.render(msgs, tools, false);
     const spans: { start: number; end: number; w: number }[] = [];
     let cursor = 0;
     raw.forEach((m, k) => {
       if (!isObj(m) || m.role !== 'assistant') return;
-      const w = typeof m.weight === 'number' ? m.weight : 1;
+      let w = typeof m.weight === 'number' ? m.weight : 1;
+      if (!support.toolCalls && hasToolCalls(m) && w !== 0) {
+        // The template drops the call: the rendered turn is an empty reply, not what the record says.
+        w = 0;
+        this.left.toolCallTurns++;
+      }
       const prompt = this.render(msgs.slice(0, k), tools, true);
       let p = 0;
       const n = Math.min(prompt.length, full.length);
@@ -214,6 +261,7 @@ export async function loadSftDataset(file: string, enc: Encoder, opts: { maxSeqL
   const report: DataReport = { file, sha256: createHash('sha256').update(buf).digest('hex'), format: '', records: 0, examples: 0, truncated: 0, dropped: 0, noTrainable: [], invalid: [], tokens: 0, trainableTokens: 0, maxLength: 0 };
   const examples: Example[] = [];
   const formats = new Map<string, number>();
+  const left = { ...enc.left };
   const lines = buf.toString('utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i].trim();
@@ -257,6 +305,8 @@ export async function loadSftDataset(file: string, enc: Encoder, opts: { maxSeqL
     examples.push({ ids: Int32Array.from(ex.ids), weights: Float32Array.from(ex.weights), line: i + 1 });
   }
   report.examples = examples.length;
+  if (enc.left.toolCallTurns > left.toolCallTurns) report.toolCallTurnsUntrained = enc.left.toolCallTurns - left.toolCallTurns;
+  if (enc.left.toolsRecords > left.toolsRecords) report.toolsNotRendered = enc.left.toolsRecords - left.toolsRecords;
   report.format = [...formats.entries()].sort((a, b) => b[1] - a[1]).map(([f, n]) => (formats.size > 1 ? `${f} (${n})` : f)).join(', ');
   return { examples, report };
 }

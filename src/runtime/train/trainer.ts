@@ -228,7 +228,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const tr = await load(path.resolve(configDir, config.datasets.train));
     reports = { train: tr.report };
     trainEx = tr.examples;
-    if (!trainEx.length) throw new TrainSetupError(`${config.datasets.train}: no ${dpo ? 'preference pair' : 'record'} with trainable tokens (${tr.report.records} records; ${tr.report.noTrainable.length} without ${dpo ? 'completion' : 'assistant'} tokens, ${tr.report.invalid.length} invalid, ${tr.report.dropped} dropped as longer than max_seq_len${tr.report.truncated ? `; ${tr.report.truncated} truncated to max_seq_len ${config.training.max_seq_len}, which can cut off every assistant turn: raise max_seq_len` : ''})`);
+    if (!trainEx.length) throw new TrainSetupError(`${config.datasets.train}: no ${dpo ? 'preference pair' : 'record'} with trainable tokens (${tr.report.records} records; ${tr.report.noTrainable.length} without ${dpo ? 'completion' : 'assistant'} tokens, ${tr.report.invalid.length} invalid, ${tr.report.dropped} dropped as longer than max_seq_len${tr.report.truncated ? `; ${tr.report.truncated} truncated to max_seq_len ${config.training.max_seq_len}, which can cut off every ${dpo ? 'completion' : 'assistant turn'}: raise max_seq_len` : ''})`);
     if (config.datasets.eval) {
       const ev = await load(path.resolve(configDir, config.datasets.eval));
       reports.eval = ev.report;
@@ -319,6 +319,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 
   const warnings: string[] = [];
+  for (const [which, r] of Object.entries(reports) as [string, DataReport | undefined][]) {
+    if (!r) continue;
+    const name = path.basename(r.file);
+    const n = r.toolCallTurnsUntrained ?? 0;
+    if (n)
+      warnings.push(`${which} ${name}: the chat template of ${config.base_model} does not render tool calls, so ${n === 1 ? '1 assistant turn that calls tools would train as an empty reply: it carries' : `${n} assistant turns that call tools would train as empty replies: they carry`} no loss. Use a base model whose template supports tools (e.g. Llama 3.1+, Qwen2.5, Qwen3) to train tool calling`);
+    const k = r.toolsNotRendered ?? 0;
+    if (k) warnings.push(`${which} ${name}: the chat template of ${config.base_model} does not render tool declarations; ${k === 1 ? '1 record trains without its' : `${k} records train without their`} \`tools\``);
+  }
   const startedAt = (runJson.started_at as string | undefined) ?? now();
   runJson = {
     id: path.basename(runDir),
@@ -379,7 +388,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await fs.rename(tmp, final);
     } catch (e) {
       await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-      throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EDQUOT' ? 'the disk quota is used up' : 'it could not be written';
+      const prev = (await listCheckpoints(runDir).catch(() => []))[0];
+      const keep = prev ? `the checkpoint of step ${prev.step} stays the latest valid one: free some space and continue with --resume ${runDir}` : 'no earlier checkpoint exists';
+      throw new Error(`saving the checkpoint of step ${step} failed, ${why} (${(e as Error).message}); ${keep}`, { cause: e });
     }
     lastSaved = step;
     // Keep the three newest checkpoints.
@@ -499,7 +512,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     await evalProgram?.dispose();
     await logpProgram?.dispose();
   }
-  await writeRun({ status, step, ended_at: now(), ...(error ? { error } : {}) });
+  try {
+    await writeRun({ status, step, ended_at: now(), ...(error ? { error } : {}) });
+  } catch (e) {
+    // A full disk can refuse run.json too: say so rather than crash; the checkpoints are intact.
+    error = `${error ? `${error}; ` : ''}run.json could not be updated (${(e as Error).message})`;
+  }
   emit({ event: 'done', status, run: path.basename(runDir), run_dir: runDir, step, ...(error ? { error } : {}), ...(status !== 'failed' ? { adapter: path.join(runDir, 'adapter') } : {}) });
   return { status, runDir, step, error, losses };
 }
