@@ -12,32 +12,17 @@ import { AdamW } from '../../src/runtime/engine/optimizer';
 import { compile } from '../../src/runtime/engine/program';
 import { randomData } from '../reference/finiteDiff';
 import { rng } from '../random';
+import { PYTHON, relErr, torchUnavailable } from '../reference/torch';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(__dirname, '..', 'reference', 'llama_block.py');
 
-function torchAvailable(): string | undefined {
-  const r = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-  if (r.error) return `${PYTHON} not found`;
-  if (r.status !== 0) return `${PYTHON} has no torch/numpy (apt-get install python3-torch python3-numpy)`;
-  return undefined;
-}
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
-}
 
 describe('engine vs PyTorch reference (decoder layer + LoRA + cross-entropy, float32)', function () {
   this.timeout(60000);
   let dir = '';
   before(function () {
-    const why = torchAvailable();
+    const why = torchUnavailable();
     if (why) {
       console.log(`    skipped: ${why}`);
       this.skip();

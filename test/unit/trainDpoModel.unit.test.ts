@@ -13,30 +13,20 @@ import { addDpoHead, dpoFeeds } from '../../src/runtime/train/dpo';
 import { buildLlama, loraScale, ropeCosSin } from '../../src/runtime/train/llamaModel';
 import { makePreferenceBatch, type PreferencePair } from '../../src/runtime/train/preferenceData';
 import { rng } from '../random';
+import { PYTHON, rawBytes, relErr, torchUnavailable } from '../reference/torch';
 import { tinyModel } from '../reference/tinyModel';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(__dirname, '..', 'reference', 'dpo_model.py');
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  assert.equal(a.length, b.length);
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
-}
-const bytes = (a: Float32Array | BigInt64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const bytes = rawBytes;
 
 describe('train: DPO loss and LoRA gradients vs PyTorch reference', function () {
   this.timeout(120000);
   let dir = '';
   before(function () {
-    const r = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-    if (r.status !== 0) {
-      console.log(`    skipped: ${PYTHON} has no torch/numpy (apt-get install python3-torch python3-numpy)`);
+    const why = torchUnavailable();
+    if (why) {
+      console.log(`    skipped: ${why}`);
       this.skip();
     }
     dir = mkdtempSync(join(tmpdir(), 'llmops-dpo-ref-'));

@@ -13,29 +13,13 @@ import { initModel, type InitModelOptions } from '../../src/runtime/models/model
 import { SafetensorsModel, writeSafetensors } from '../../src/runtime/models/safetensors';
 import { buildLlama, loraDropoutFeeds, loraScale, ropeCosSin } from '../../src/runtime/train/llamaModel';
 import { rng } from '../random';
+import { PYTHON, rawBytes, relErr, torchUnavailable } from '../reference/torch';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(__dirname, '..', 'reference', 'llama_model.py');
 
-function torchAvailable(): string | undefined {
-  const r = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-  if (r.error) return `${PYTHON} not found`;
-  if (r.status !== 0) return `${PYTHON} has no torch/numpy (apt-get install python3-torch python3-numpy)`;
-  return undefined;
-}
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  assert.equal(a.length, b.length);
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
-}
 
-const bytes = (a: Float32Array | BigInt64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const bytes = rawBytes;
 
 /** Rewrites a model with random biases / norms and config changes, so every path is exercised with non-trivial values. */
 async function perturb(folder: string, configPatch: Record<string, unknown>, extraBiases: boolean): Promise<void> {
@@ -147,7 +131,7 @@ describe('train: full decoder vs PyTorch reference (logits, loss, LoRA gradients
   this.timeout(120000);
   let dir = '';
   before(function () {
-    const why = torchAvailable();
+    const why = torchUnavailable();
     if (why) {
       console.log(`    skipped: ${why}`);
       this.skip();
