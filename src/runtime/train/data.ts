@@ -250,8 +250,11 @@ export class Encoder {
   }
 }
 
-/** Reads and tokenizes a JSONL dataset for SFT. Never silent: truncated, dropped, empty and invalid records are counted. */
-export async function loadSftDataset(file: string, enc: Encoder, opts: { maxSeqLen: number; truncation: 'truncate' | 'drop' }): Promise<{ examples: Example[]; report: DataReport }> {
+/**
+ * Reads a JSONL training dataset: its report (SHA-256; records counted, lines that are not JSON
+ * listed as invalid) and the parsed records with their 1-based lines. Blank lines are skipped.
+ */
+export async function readDataset(file: string): Promise<{ report: DataReport; records: { line: number; record: unknown }[] }> {
   let buf: Buffer;
   try {
     buf = await fs.readFile(file);
@@ -259,21 +262,29 @@ export async function loadSftDataset(file: string, enc: Encoder, opts: { maxSeqL
     throw new TrainDataError(`${file}: ${(e as Error).message}`);
   }
   const report: DataReport = { file, sha256: createHash('sha256').update(buf).digest('hex'), format: '', records: 0, examples: 0, truncated: 0, dropped: 0, noTrainable: [], invalid: [], tokens: 0, trainableTokens: 0, maxLength: 0 };
-  const examples: Example[] = [];
-  const formats = new Map<string, number>();
-  const left = { ...enc.left };
+  const records: { line: number; record: unknown }[] = [];
   const lines = buf.toString('utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i].trim();
     if (!text) continue;
     report.records++;
-    let rec: unknown;
     try {
-      rec = JSON.parse(text);
+      records.push({ line: i + 1, record: JSON.parse(text) });
     } catch (e) {
       report.invalid.push({ line: i + 1, reason: `invalid JSON: ${(e as Error).message}` });
-      continue;
     }
+  }
+  return { report, records };
+}
+
+/** Reads and tokenizes a JSONL dataset for SFT. Never silent: truncated, dropped, empty and invalid records are counted. */
+export async function loadSftDataset(file: string, enc: Encoder, opts: { maxSeqLen: number; truncation: 'truncate' | 'drop' }): Promise<{ examples: Example[]; report: DataReport }> {
+  const { report, records } = await readDataset(file);
+  const examples: Example[] = [];
+  const formats = new Map<string, number>();
+  const left = { ...enc.left };
+  for (const { line, record: rec } of records) {
+    const i = line - 1;
     const format = formatNames[detectRecordFormat(rec)];
     formats.set(format, (formats.get(format) ?? 0) + 1);
     let ex: { ids: number[]; weights: number[] };
@@ -305,6 +316,7 @@ export async function loadSftDataset(file: string, enc: Encoder, opts: { maxSeqL
     examples.push({ ids: Int32Array.from(ex.ids), weights: Float32Array.from(ex.weights), line: i + 1 });
   }
   report.examples = examples.length;
+  report.invalid.sort((a, b) => a.line - b.line);
   if (enc.left.toolCallTurns > left.toolCallTurns) report.toolCallTurnsUntrained = enc.left.toolCallTurns - left.toolCallTurns;
   if (enc.left.toolsRecords > left.toolsRecords) report.toolsNotRendered = enc.left.toolsRecords - left.toolsRecords;
   report.format = [...formats.entries()].sort((a, b) => b[1] - a[1]).map(([f, n]) => (formats.size > 1 ? `${f} (${n})` : f)).join(', ');

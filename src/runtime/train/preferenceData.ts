@@ -10,10 +10,8 @@
  * Conversations are rendered with the chat template (prompt assistant turns carry no loss);
  * standard strings as prompt + completion + eos, as TRL tokenizes them.
  */
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { detectRecordFormat, formatLabels, formatNames } from '../../core/dataset/formats';
-import { TrainDataError, makeBatch, type Batch, type DataReport, type Encoder, type Example } from './data';
+import { TrainDataError, makeBatch, readDataset, type Batch, type DataReport, type Encoder, type Example } from './data';
 
 /** One preference pair: the same prompt with the preferred and the dispreferred completion. */
 export interface PreferencePair {
@@ -135,28 +133,12 @@ export function truncatePair(c: { ids: number[]; weights: number[] }, r: { ids: 
  * completion token on either side and invalid records are listed. A record of a non-preference format is an error naming the file, line and expected formats.
  */
 export async function loadPreferenceDataset(file: string, enc: Encoder, opts: { maxSeqLen: number; truncation: 'truncate' | 'drop' }): Promise<{ pairs: PreferencePair[]; report: DataReport }> {
-  let buf: Buffer;
-  try {
-    buf = await fs.readFile(file);
-  } catch (e) {
-    throw new TrainDataError(`${file}: ${(e as Error).message}`);
-  }
-  const report: DataReport = { file, sha256: createHash('sha256').update(buf).digest('hex'), format: '', records: 0, examples: 0, truncated: 0, dropped: 0, noTrainable: [], invalid: [], tokens: 0, trainableTokens: 0, maxLength: 0 };
+  const { report, records } = await readDataset(file);
   const pairs: PreferencePair[] = [];
   const formats = new Map<string, number>();
   const bos = bosId(enc);
-  const lines = buf.toString('utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const text = lines[i].trim();
-    if (!text) continue;
-    report.records++;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(text);
-    } catch (e) {
-      report.invalid.push({ line: i + 1, reason: `invalid JSON: ${(e as Error).message}` });
-      continue;
-    }
+  for (const { line, record: rec } of records) {
+    const i = line - 1;
     const format = formatNames[detectRecordFormat(rec)];
     if (!(preferenceFormats as readonly string[]).includes(format))
       throw new TrainDataError(`${file}:${i + 1}: method dpo needs preference pairs, but this record is ${format === 'unknown' ? 'of no known format' : `${formatLabels[format]} (${format})`}. Expected ${expectedPreferenceFormats}`);
@@ -193,6 +175,7 @@ export async function loadPreferenceDataset(file: string, enc: Encoder, opts: { 
     pairs.push({ chosen: ex(c), rejected: ex(r), line: i + 1 });
   }
   report.examples = pairs.length;
+  report.invalid.sort((a, b) => a.line - b.line);
   report.format = [...formats.entries()].sort((a, b) => b[1] - a[1]).map(([f, n]) => (formats.size > 1 ? `${f} (${n})` : f)).join(', ');
   return { pairs, report };
 }
