@@ -11,11 +11,10 @@ import json
 import os
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from llama_model import forward, read_safetensors  # noqa: E402
+from llama_model import forward, load_case, write_lora_grads  # noqa: E402
 
 
 def seq_logps(logits, ids, weights):
@@ -24,32 +23,17 @@ def seq_logps(logits, ids, weights):
 
 
 def check(folder):
-    with open(os.path.join(folder, "manifest.json")) as f:
-        m = json.load(f)
-    with open(os.path.join(m["model"], "config.json")) as f:
-        cfg = json.load(f)
-    w = read_safetensors(os.path.join(m["model"], "model.safetensors"))
-
-    def raw(name, dtype, shape):
-        return torch.from_numpy(np.fromfile(os.path.join(folder, name), dtype=dtype).reshape(shape).copy())
-
+    m, cfg, w, raw, lora = load_case(folder)
     b, s, p, beta = m["batch"], m["seq"], m["pairs"], m["beta"]
     ids = raw("input_ids.i64", "<i8", [b, s])
     weights = raw("weights.f32", "<f4", [b, s])
-    lora = {}
-    for mod in m["lora"]["modules"]:
-        a = raw(f"{mod}.lora_A.f32", "<f4", m["lora"]["shapes"][mod]["A"]).requires_grad_(True)
-        bb = raw(f"{mod}.lora_B.f32", "<f4", m["lora"]["shapes"][mod]["B"]).requires_grad_(True)
-        lora[mod] = (a, bb)
     with torch.no_grad():
         ref = seq_logps(forward(cfg, w, lora, 0.0, ids), ids, weights)
     pol = seq_logps(forward(cfg, w, lora, m["lora"]["scale"], ids), ids, weights)
     z = beta * ((pol[:p] - ref[:p]) - (pol[p:] - ref[p:]))
     loss = -torch.nn.functional.logsigmoid(z).mean()
     loss.backward()
-    for mod, (a, bb) in lora.items():
-        a.grad.numpy().astype("<f4").tofile(os.path.join(folder, f"grad.{mod}.lora_A.f32"))
-        bb.grad.numpy().astype("<f4").tofile(os.path.join(folder, f"grad.{mod}.lora_B.f32"))
+    write_lora_grads(folder, lora)
     with open(os.path.join(folder, "result.json"), "w") as f:
         json.dump({"loss": loss.item(), "policy": pol.tolist(), "reference": ref.tolist()}, f)
 

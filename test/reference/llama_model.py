@@ -114,7 +114,9 @@ def forward(cfg, w, lora, scale, ids, dropout=None):
     return x @ head.t()
 
 
-def check(folder):
+def load_case(folder):
+    """The manifest, the model's config and weights, a reader of the raw input files, and the LoRA
+    tensors (requiring grad) a test wrote to `folder`."""
     with open(os.path.join(folder, "manifest.json")) as f:
         m = json.load(f)
     with open(os.path.join(m["model"], "config.json")) as f:
@@ -124,15 +126,26 @@ def check(folder):
     def raw(name, dtype, shape):
         return torch.from_numpy(np.fromfile(os.path.join(folder, name), dtype=dtype).reshape(shape).copy())
 
-    b, s = m["batch"], m["seq"]
-    ids = raw("input_ids.i64", "<i8", [b, s])
-    labels = raw("labels.i64", "<i8", [b, s])  # unshifted, -100 ignored
-    weights = raw("weights.f32", "<f4", [b, s])
     lora = {}
     for mod in m["lora"]["modules"]:
         a = raw(f"{mod}.lora_A.f32", "<f4", m["lora"]["shapes"][mod]["A"]).requires_grad_(True)
         bb = raw(f"{mod}.lora_B.f32", "<f4", m["lora"]["shapes"][mod]["B"]).requires_grad_(True)
         lora[mod] = (a, bb)
+    return m, cfg, w, raw, lora
+
+
+def write_lora_grads(folder, lora):
+    for mod, (a, bb) in lora.items():
+        a.grad.numpy().astype("<f4").tofile(os.path.join(folder, f"grad.{mod}.lora_A.f32"))
+        bb.grad.numpy().astype("<f4").tofile(os.path.join(folder, f"grad.{mod}.lora_B.f32"))
+
+
+def check(folder):
+    m, cfg, w, raw, lora = load_case(folder)
+    b, s = m["batch"], m["seq"]
+    ids = raw("input_ids.i64", "<i8", [b, s])
+    labels = raw("labels.i64", "<i8", [b, s])  # unshifted, -100 ignored
+    weights = raw("weights.f32", "<f4", [b, s])
     dropout = None
     if "dropout_scale" in m["lora"]:
         dropout = {}
@@ -149,9 +162,7 @@ def check(folder):
     loss = (nll * tw).sum() / tw.sum()
     loss.backward()
     logits.detach().numpy().astype("<f4").tofile(os.path.join(folder, "logits.f32"))
-    for mod, (a, bb) in lora.items():
-        a.grad.numpy().astype("<f4").tofile(os.path.join(folder, f"grad.{mod}.lora_A.f32"))
-        bb.grad.numpy().astype("<f4").tofile(os.path.join(folder, f"grad.{mod}.lora_B.f32"))
+    write_lora_grads(folder, lora)
     with open(os.path.join(folder, "result.json"), "w") as f:
         json.dump({"loss": loss.item(), "torch": torch.__version__}, f)
 
