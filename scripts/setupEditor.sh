@@ -66,7 +66,11 @@ npm_install_staged() {
   rm -rf "$staging"
   mkdir -p "$staging"
   echo '{"name":"llmops-editor-tools","private":true}' > "$staging/package.json"
-  (cd "$staging" && npm install --no-audit --no-fund --no-save --loglevel=error "$@" >&2)
+  # Under `npm run` / `npm test` the outer npm exports its own identity: npm_config_user_agent names the
+  # machine's Node (code-server's postinstall reads the Node major from it and refuses anything but 24),
+  # npm_config_local_prefix the repository. The inner install must not inherit them.
+  (cd "$staging" && env -u npm_config_user_agent -u npm_config_local_prefix -u npm_node_execpath -u npm_execpath \
+    npm install --no-audit --no-fund --no-save --loglevel=error "$@" >&2)
   rm -rf "$dest"
   mv "$staging" "$dest"
 }
