@@ -62,7 +62,8 @@ mkdir -p "$USER_DATA/User" "$EXTENSIONS" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME"
   "telemetry.telemetryLevel": "off",
   "workbench.startupEditor": "none",
   "extensions.autoCheckUpdates": false,
-  "extensions.autoUpdate": false
+  "extensions.autoUpdate": false,
+  "git.openRepositoryInParentFolders": "never"
 }
 JSON
 CS_ARGS=(--user-data-dir "$USER_DATA" --extensions-dir "$EXTENSIONS")
