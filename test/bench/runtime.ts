@@ -53,7 +53,10 @@ async function main(): Promise<void> {
     await c.change(uri, v, [change]);
     const p = await c.waitForDiagnostics(uri, (d) => d.version === v);
     times.push(performance.now() - t);
-    if (p.diagnostics.length !== (typing ? 1 : 0)) throw new Error(`unexpected diagnostics at edit ${k}`);
+    // The typed character breaks exactly its line; rules across records (near-duplicates of the
+    // generated records) may publish findings too once they settle, so only syntax errors are counted.
+    const syntax = p.diagnostics.filter((d) => d.code === 'invalid-json');
+    if (syntax.length !== (typing ? 1 : 0)) throw new Error(`unexpected syntax diagnostics at edit ${k}: ${JSON.stringify(syntax)}`);
   }
   const s2 = stats(times);
   console.log(`keystroke → updated diagnostics, 100,000-line file, over LSP: median ${fmt(s2.median, 2)} ms, p95 ${fmt(s2.p95, 2)} ms, max ${fmt(s2.max, 2)} ms (100 edits)`);
