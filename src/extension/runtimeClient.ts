@@ -64,12 +64,18 @@ export class RuntimeClient implements vscode.Disposable {
     this.log.info(`starting runtime ${where.path} (${where.from})`);
     const { ErrorAction, LanguageClient, State, TransportKind } = lc();
     const nodePath = readSettings().nodePath;
-    const serverOptions: ServerOptions = {
+    const run = {
       module: where.path,
       transport: TransportKind.ipc,
       args: ['--lsp'],
       ...(nodePath && vscode.workspace.isTrusted ? { runtime: nodePath } : {}),
     };
+    // Only in an Extension Development Host (F5, "Run Extension") does the runtime listen for the
+    // debugger ("Attach to Runtime", port 6009); an installed extension never opens a port.
+    const serverOptions: ServerOptions =
+      this.context.extensionMode === vscode.ExtensionMode.Development
+        ? { run, debug: { ...run, options: { execArgv: ['--nolazy', '--inspect=6009'] } } }
+        : run;
     const errorHandler: ErrorHandler = {
       error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue, handled: true }),
       closed: (): CloseHandlerResult => this.onClosed(),
