@@ -1,6 +1,9 @@
 // What the tests that compare with our plain-PyTorch reference code share: Debian's interpreter,
 // whether it has torch, and the error measure every comparison uses.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Debian's interpreter (python3-torch, python3-numpy from apt; .ci/run installs them). */
 export const PYTHON = '/usr/bin/python3';
@@ -11,6 +14,26 @@ export function torchUnavailable(): string | undefined {
   if (r.error) return `${PYTHON} not found`;
   if (r.status !== 0) return `${PYTHON} has no torch/numpy (apt-get install python3-torch python3-numpy)`;
   return undefined;
+}
+
+/**
+ * The hooks of a suite that compares with the reference: skipped (saying why) where torch is missing,
+ * else a scratch folder made before and removed after. Returns the folder's getter (for the tests).
+ */
+export function torchScratch(prefix: string): () => string {
+  let dir = '';
+  before(function () {
+    const why = torchUnavailable();
+    if (why) {
+      console.log(`    skipped: ${why}`);
+      this.skip();
+    }
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => dir;
 }
 
 /** max |a − b| / max |b|: the largest difference relative to the reference's largest magnitude. */

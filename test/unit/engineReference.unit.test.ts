@@ -3,8 +3,7 @@
 // in float32 to ≤ 1e-4 relative error (max-norm of the difference over the max-norm of torch's value).
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Graph, type Tensor } from '../../src/runtime/engine/graph';
 import { causalMask, decoderLayer, ropeTables, type Lora } from '../../src/runtime/engine/layers';
@@ -12,7 +11,7 @@ import { AdamW } from '../../src/runtime/engine/optimizer';
 import { compile } from '../../src/runtime/engine/program';
 import { randomData } from '../reference/finiteDiff';
 import { rng } from '../random';
-import { PYTHON, relErr, torchUnavailable } from '../reference/torch';
+import { PYTHON, relErr, torchScratch } from '../reference/torch';
 
 const SCRIPT = join(__dirname, '..', 'reference', 'llama_block.py');
 
@@ -20,20 +19,10 @@ const SCRIPT = join(__dirname, '..', 'reference', 'llama_block.py');
 
 describe('engine vs PyTorch reference (decoder layer + LoRA + cross-entropy, float32)', function () {
   this.timeout(60000);
-  let dir = '';
-  before(function () {
-    const why = torchUnavailable();
-    if (why) {
-      console.log(`    skipped: ${why}`);
-      this.skip();
-    }
-    dir = mkdtempSync(join(tmpdir(), 'llmops-engine-ref-'));
-  });
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const scratch = torchScratch('llmops-engine-ref-');
 
   it('matches loss, gradients and one AdamW step to ≤ 1e-4', async () => {
+    const dir = scratch();
     const rand = rng(21);
     const [B, S, Hd, H, KV, F, V, R] = [2, 7, 32, 4, 2, 48, 11, 4];
     const D = Hd / H;

@@ -3,8 +3,7 @@
 // the LoRA gradients of one step on a tiny random Llama, ≤ 1e-4 relative.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile } from '../../src/runtime/engine/program';
 import { readHfConfig } from '../../src/runtime/models/hfConfig';
@@ -13,7 +12,7 @@ import { addDpoHead, dpoFeeds } from '../../src/runtime/train/dpo';
 import { buildLlama, loraScale, ropeCosSin } from '../../src/runtime/train/llamaModel';
 import { makePreferenceBatch, type PreferencePair } from '../../src/runtime/train/preferenceData';
 import { rng } from '../random';
-import { PYTHON, rawBytes, relErr, torchUnavailable } from '../reference/torch';
+import { PYTHON, rawBytes, relErr, torchScratch } from '../reference/torch';
 import { tinyModel } from '../reference/tinyModel';
 
 const SCRIPT = join(__dirname, '..', 'reference', 'dpo_model.py');
@@ -22,20 +21,10 @@ const bytes = rawBytes;
 
 describe('train: DPO loss and LoRA gradients vs PyTorch reference', function () {
   this.timeout(120000);
-  let dir = '';
-  before(function () {
-    const why = torchUnavailable();
-    if (why) {
-      console.log(`    skipped: ${why}`);
-      this.skip();
-    }
-    dir = mkdtempSync(join(tmpdir(), 'llmops-dpo-ref-'));
-  });
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const scratch = torchScratch('llmops-dpo-ref-');
 
   it('one step on a tiny random Llama: loss, log-probs and LoRA gradients ≤ 1e-4', async () => {
+    const dir = scratch();
     const folder = await tinyModel(dir);
     const cfg = await readHfConfig(folder);
     const st = await SafetensorsModel.open(folder);

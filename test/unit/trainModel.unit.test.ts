@@ -4,8 +4,7 @@
 // over the max-norm of torch's value), on tiny random models written by `llmops model init`.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile } from '../../src/runtime/engine/program';
 import { readHfConfig } from '../../src/runtime/models/hfConfig';
@@ -13,7 +12,7 @@ import { initModel, type InitModelOptions } from '../../src/runtime/models/model
 import { SafetensorsModel, writeSafetensors } from '../../src/runtime/models/safetensors';
 import { buildLlama, loraDropoutFeeds, loraScale, ropeCosSin } from '../../src/runtime/train/llamaModel';
 import { rng } from '../random';
-import { PYTHON, rawBytes, relErr, torchUnavailable } from '../reference/torch';
+import { PYTHON, rawBytes, relErr, torchScratch } from '../reference/torch';
 
 const SCRIPT = join(__dirname, '..', 'reference', 'llama_model.py');
 
@@ -129,18 +128,7 @@ async function compareWithTorch(dir: string, model: string, targets: string[], d
 
 describe('train: full decoder vs PyTorch reference (logits, loss, LoRA gradients)', function () {
   this.timeout(120000);
-  let dir = '';
-  before(function () {
-    const why = torchUnavailable();
-    if (why) {
-      console.log(`    skipped: ${why}`);
-      this.skip();
-    }
-    dir = mkdtempSync(join(tmpdir(), 'llmops-train-ref-'));
-  });
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const scratch = torchScratch('llmops-train-ref-');
 
   const base: Omit<InitModelOptions, 'arch' | 'tokenizer' | 'out'> = { hidden: 64, layers: 2, heads: 4, kvHeads: 2, ffn: 128, seed: 5 };
   const cases: { name: string; arch: InitModelOptions['arch']; tokenizer: string; patch: Record<string, unknown>; biases: boolean; tie: boolean; targets: string[]; dropout?: number }[] = [
@@ -151,6 +139,7 @@ describe('train: full decoder vs PyTorch reference (logits, loss, LoRA gradients
   ];
   for (const c of cases) {
     it(`${c.name}: ≤ 1e-4`, async () => {
+      const dir = scratch();
       const out = join(dir, `${c.arch}${c.dropout ? '-dropout' : ''}`);
       await initModel({ ...base, ...(c.arch === 'qwen2' ? { kvHeads: 1 } : {}), arch: c.arch, tokenizer: c.tokenizer, out, tieEmbeddings: c.tie });
       await perturb(out, c.patch, c.biases);
